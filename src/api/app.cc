@@ -1,0 +1,164 @@
+// Request dispatch: route match, authentication, scope and role gates,
+// handler, error mapping, audit and metrics.
+#include "api/app.h"
+
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+
+#include <chrono>
+#include <filesystem>
+
+#include "core/log.h"
+
+namespace hops::api {
+namespace {
+
+int64_t SteadyMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+net::HttpResponse ErrorResponse(const Status& st, const std::string& request_id) {
+  net::HttpResponse r;
+  r.status = HttpStatusFor(st.code());
+  r.body = net::ErrorBody(CodeName(st.code()), st.message(), request_id);
+  return r;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<App>> App::Create(const Config& config, std::string* generated_admin_password) {
+  std::unique_ptr<App> app(new App());
+  std::string url = config.Str("store");
+  if (url.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(config.Str("data_dir"), ec);
+    if (ec) return Unavailable("cannot create data directory '" + config.Str("data_dir") + "': " + ec.message());
+    url = "sqlite://" + (std::filesystem::path(config.Str("data_dir")) / "meta.db").string();
+  }
+  HOPS_ASSIGN_OR_RETURN(app->store_, meta::Store::Open(url, config.Str("store_sync")));
+  app->auth_ = std::make_unique<platform::Authenticator>(*app->store_, Clock::Real(), config.Int("session_ttl_s"));
+  HOPS_RETURN_IF_ERROR(app->auth_->Init());
+  app->audit_ = std::make_unique<platform::AuditWriter>(*app->store_, config.Int("audit_flush_ms"),
+                                                        static_cast<size_t>(config.Int("audit_queue_max")));
+  services::UserSettings us;
+  us.allow_registration = config.Bool("allow_registration");
+  us.max_failed_logins = static_cast<int>(config.Int("max_failed_logins"));
+  app->users_ = std::make_unique<services::UserService>(*app->store_, *app->auth_, us);
+  services::ProjectSettings ps;
+  ps.max_projects_per_user = config.Int("max_projects_per_user");
+  ps.quota_storage_bytes = config.Int("quota_storage_bytes");
+  ps.quota_namespace_entries = config.Int("quota_namespace_entries");
+  ps.quota_cpu_hours = config.Int("quota_cpu_hours");
+  ps.quota_gpu_hours = config.Int("quota_gpu_hours");
+  app->projects_ = std::make_unique<services::ProjectService>(*app->store_, ps);
+  const char* pw = std::getenv("HOPS_ADMIN_PASSWORD");
+  HOPS_RETURN_IF_ERROR(app->users_->Bootstrap(pw ? pw : "", generated_admin_password));
+
+  app->services_.reset(new Services{*app->store_, *app->users_, *app->projects_, app->metrics_});
+  RegisterSystemRoutes(app->router_, *app->services_);
+  RegisterAuthRoutes(app->router_, *app->services_);
+  RegisterUserRoutes(app->router_, *app->services_);
+  RegisterProjectRoutes(app->router_, *app->services_);
+  RegisterAdminRoutes(app->router_, *app->services_);
+  return app;
+}
+
+App::~App() { Shutdown(); }
+
+void App::Shutdown() {
+  if (audit_) audit_->Stop();
+}
+
+net::HttpResponse App::Handle(net::HttpRequest& req) {
+  platform::Context ctx;
+  ctx.req.start_us = SteadyMicros();
+  ctx.req.request_id = req.request_id;
+  ctx.req.client = req.client;
+  ctx.req.method = req.method;
+  std::string route_label = "unmatched";
+  net::HttpResponse resp;
+  try {
+    resp = Dispatch(req, ctx, &route_label);
+  } catch (const std::exception& e) {
+    log::Error("http.handler_exception", {{"request_id", req.request_id}, {"what", e.what()}});
+    resp = ErrorResponse(Internal("internal error; the request id is in the server log"), req.request_id);
+  }
+  for (auto [k, v] : {std::pair{"X-Content-Type-Options", "nosniff"}, std::pair{"Cache-Control", "no-store"},
+                      std::pair{"X-Frame-Options", "DENY"}})
+    resp.headers.emplace_back(k, v);
+  int64_t us = SteadyMicros() - ctx.req.start_us;
+  metrics_.Observe(req.method, route_label, resp.status, us);
+  if (route_label != "/healthz" && !ctx.req.recorded) {
+    std::string outcome = "OK";
+    if (resp.status >= 400) {
+      // The error code is the first field of the error body.
+      auto p = resp.body.find("\"code\":\"");
+      if (p != std::string::npos) outcome = resp.body.substr(p + 8, resp.body.find('"', p + 8) - p - 8);
+    }
+    if (ctx.req.route.empty()) ctx.req.route = route_label;
+    audit_->Enqueue(platform::RecordFor(ctx, outcome, resp.status));
+  }
+  return resp;
+}
+
+net::HttpResponse App::Dispatch(net::HttpRequest& req, platform::Context& ctx, std::string* route_label) {
+  auto url = boost::urls::parse_origin_form(req.target);
+  if (!url) return ErrorResponse(BadRequest("request target is not a valid URL path"), req.request_id);
+  std::vector<std::string> segs;
+  for (auto seg : url->segments()) segs.emplace_back(seg);
+  if (!segs.empty() && segs.back().empty()) segs.pop_back();  // tolerate one trailing slash
+  ctx.req.target = std::string(url->encoded_path()).substr(0, 512);
+
+  Match m = router_.Find(req.method, segs);
+  if (!m.route) {
+    if (!m.allowed.empty()) {
+      std::string allow;
+      for (auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
+      net::HttpResponse r;
+      r.status = 405;
+      r.body = net::ErrorBody("METHOD_NOT_ALLOWED", req.method + " is not allowed here; allowed: " + allow,
+                              req.request_id);
+      r.headers.emplace_back("Allow", allow);
+      return r;
+    }
+    return ErrorResponse(NotFound("no route for " + req.method + " " + ctx.req.target +
+                                  "; see /api/v1/openapi.json"),
+                         req.request_id);
+  }
+  const Route& route = *m.route;
+  *route_label = route.pattern;
+  ctx.req.route = route.pattern;
+  ctx.req.action = route.action;
+  ctx.req.success_status = route.success_status;
+
+  if (route.access != Access::kPublic) {
+    auto who = auth_->Authenticate(req.Header("authorization"));
+    if (!who.ok()) {
+      auto r = ErrorResponse(who.status(), req.request_id);
+      r.headers.emplace_back("WWW-Authenticate", "Bearer, ApiKey");
+      return r;
+    }
+    ctx.who = std::move(who).value();
+    if (route.scope && !ctx.who.HasScope(*route.scope))
+      return ErrorResponse(PermissionDenied(std::string("this API key lacks the ") + platform::ScopeName(*route.scope) +
+                                            " scope that " + req.method + " " + route.pattern + " needs"),
+                           req.request_id);
+    if (route.access == Access::kAdmin && !ctx.who.ActsAsAdmin())
+      return ErrorResponse(PermissionDenied("this needs the admin role"), req.request_id);
+  }
+
+  Call call{req, ctx, std::move(m.params), {}};
+  for (auto p : url->params()) call.query.emplace_back(p.key, p.has_value ? p.value : "");
+  Result<Reply> reply = route.handler(call);
+  if (!reply.ok()) return ErrorResponse(reply.status(), req.request_id);
+  net::HttpResponse resp;
+  resp.status = reply->status;
+  resp.content_type = reply->content_type;
+  resp.body = reply->raw ? *reply->raw : boost::json::serialize(reply->json);
+  resp.headers = std::move(reply->headers);
+  return resp;
+}
+
+}  // namespace hops::api

@@ -1,0 +1,51 @@
+// Route table: each route declares its method, path pattern, audit action,
+// the API-key scope it needs and whether it needs authentication or admin
+// rights. The dispatcher in app.cc enforces the declaration before the
+// handler runs; handlers parse input, call one service function and shape JSON.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/request.h"
+#include "platform/principal.h"
+
+namespace hops::api {
+
+enum class Access { kPublic, kAuthenticated, kAdmin };
+
+struct Route {
+  std::string method;
+  std::string pattern;   // e.g. /api/v1/projects/{name}/members/{username}
+  std::string action;    // audit action, e.g. member.add
+  Access access = Access::kAuthenticated;
+  std::optional<platform::Scope> scope;
+  int success_status = 200;
+  std::function<Result<Reply>(Call&)> handler;
+};
+
+struct Match {
+  const Route* route = nullptr;
+  std::map<std::string, std::string> params;
+  std::vector<std::string> allowed;  // methods allowed on the path when the method did not match
+};
+
+class Router {
+ public:
+  void Add(Route route);
+  // Matches decoded path segments. No route: route == nullptr and allowed empty.
+  Match Find(const std::string& method, const std::vector<std::string>& segments) const;
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+  std::vector<std::vector<std::string>> segments_;  // each route's pattern split on '/'
+};
+
+// Splits "/a/b/c" into {"a","b","c"} (no decoding).
+std::vector<std::string> SplitPath(const std::string& path);
+
+}  // namespace hops::api

@@ -1,0 +1,54 @@
+// Admin routes: the audit log and its verification.
+#include <boost/json.hpp>
+
+#include "api/app.h"
+#include "api/views.h"
+#include "core/crypto.h"
+
+namespace hops::api {
+
+void RegisterAdminRoutes(Router& r, Services& s) {
+  r.Add({"GET", "/api/v1/admin/audit", "audit.query", Access::kAdmin, platform::Scope::kAdmin, 200,
+         [&s](Call& c) -> Result<Reply> {
+           HOPS_RETURN_IF_ERROR(
+               c.AllowQuery({"from", "to", "user", "project", "action", "outcome", "limit", "page_token"}));
+           HOPS_ASSIGN_OR_RETURN(auto page, c.Page());
+           platform::AuditFilter f;
+           f.limit = page.limit;
+           if (!page.after.empty()) {
+             char* end = nullptr;
+             long long seq = std::strtoll(page.after.c_str(), &end, 10);
+             if (*end != '\0' || seq <= 0) return BadRequest("page_token is not valid for the audit log");
+             f.before_seq = seq;
+           }
+           for (auto [name, slot] : {std::pair{"from", &f.from_us}, std::pair{"to", &f.to_us}}) {
+             if (auto v = c.Query(name)) {
+               int64_t us;
+               if (!ParseRfc3339(*v, &us))
+                 return BadRequest(std::string(name) + " must be an RFC 3339 time like 2026-11-24T18:00:00Z");
+               *slot = us;
+             }
+           }
+           f.user = c.Query("user").value_or("");
+           f.project = c.Query("project").value_or("");
+           f.action = c.Query("action").value_or("");
+           f.outcome = c.Query("outcome").value_or("");
+           HOPS_ASSIGN_OR_RETURN(auto recs, platform::QueryAudit(s.store, f));
+           boost::json::array items;
+           for (auto& a : recs) items.push_back(AuditJson(a));
+           std::string next;
+           if (static_cast<int>(recs.size()) == f.limit && !recs.empty())
+             next = services::EncodeCursor(std::to_string(recs.back().seq));
+           return Reply::Json(PageJson(std::move(items), next));
+         }});
+  r.Add({"GET", "/api/v1/admin/audit/verify", "audit.verify", Access::kAdmin, platform::Scope::kAdmin, 200,
+         [&s](Call&) -> Result<Reply> {
+           HOPS_ASSIGN_OR_RETURN(auto v, platform::VerifyAudit(s.store));
+           boost::json::object o{{"ok", v.ok}, {"records", v.records}, {"message", v.message}};
+           if (v.first_bad_seq) o["first_bad_seq"] = *v.first_bad_seq;
+           else o["first_bad_seq"] = nullptr;
+           return Reply::Json(o);
+         }});
+}
+
+}  // namespace hops::api

@@ -1,0 +1,560 @@
+// hops: the command-line client. `hops <noun> <verb>`; human tables by
+// default, --json for scripts; a non-zero exit with the server's message on
+// failure. Credentials are saved in $HOPS_CONFIG_DIR or ~/.config/hops.
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/table.h"
+#include "net/http_client.h"
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using hops::Result;
+using hops::Status;
+
+namespace {
+
+struct Saved {
+  std::string endpoint = "http://127.0.0.1:8181";
+  std::string token, api_key, ca_file, username;
+};
+
+fs::path ConfigDir() {
+  if (const char* d = std::getenv("HOPS_CONFIG_DIR")) return d;
+  const char* home = std::getenv("HOME");
+  return fs::path(home ? home : ".") / ".config" / "hops";
+}
+
+Saved LoadSaved() {
+  Saved s;
+  std::ifstream in(ConfigDir() / "config.json");
+  if (in) {
+    std::stringstream ss;
+    ss << in.rdbuf();
+    boost::system::error_code ec;
+    auto v = json::parse(ss.str(), ec);
+    if (!ec && v.is_object()) {
+      auto& o = v.as_object();
+      auto get = [&](const char* k, std::string* out) {
+        if (auto p = o.if_contains(k); p && p->is_string()) *out = std::string(p->as_string());
+      };
+      get("endpoint", &s.endpoint);
+      get("token", &s.token);
+      get("api_key", &s.api_key);
+      get("ca_file", &s.ca_file);
+      get("username", &s.username);
+    }
+  }
+  if (const char* e = std::getenv("HOPS_ENDPOINT")) s.endpoint = e;
+  if (const char* k = std::getenv("HOPS_API_KEY")) {
+    s.api_key = k;
+    s.token.clear();
+  }
+  return s;
+}
+
+Status Save(const Saved& s) {
+  fs::path dir = ConfigDir();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  json::object o{{"endpoint", s.endpoint}, {"username", s.username}};
+  if (!s.token.empty()) o["token"] = s.token;
+  if (!s.api_key.empty()) o["api_key"] = s.api_key;
+  if (!s.ca_file.empty()) o["ca_file"] = s.ca_file;
+  fs::path tmp = dir / "config.json.tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) return hops::Unavailable("cannot write " + tmp.string());
+    out << json::serialize(o) << "\n";
+  }
+  chmod(tmp.c_str(), 0600);
+  fs::rename(tmp, dir / "config.json", ec);
+  if (ec) return hops::Unavailable("cannot save credentials: " + ec.message());
+  return Status::Ok();
+}
+
+std::string ReadSecret(const std::string& prompt) {
+  std::string line;
+  if (isatty(STDIN_FILENO)) {
+    std::cerr << prompt;
+    termios old{};
+    tcgetattr(STDIN_FILENO, &old);
+    termios quiet = old;
+    quiet.c_lflag &= ~ECHO;
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    std::getline(std::cin, line);
+    tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    std::cerr << "\n";
+  } else {
+    std::getline(std::cin, line);
+  }
+  return line;
+}
+
+std::string Encode(const std::string& s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string o;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') o += static_cast<char>(c);
+    else o += '%', o += kHex[c >> 4], o += kHex[c & 15];
+  }
+  return o;
+}
+
+class Client {
+ public:
+  explicit Client(Saved s) : saved_(std::move(s)) {}
+  Result<json::value> Call(const std::string& method, const std::string& target, const json::value* body = nullptr,
+                           bool auth = true) const {
+    hops::net::HttpClient http({saved_.endpoint, saved_.ca_file, 30000});
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (auth) {
+      if (!saved_.api_key.empty()) headers.emplace_back("Authorization", "ApiKey " + saved_.api_key);
+      else if (!saved_.token.empty()) headers.emplace_back("Authorization", "Bearer " + saved_.token);
+      else return hops::Unauthenticated("not logged in; run `hops login` first");
+    }
+    auto res = http.Send(method, target, body ? json::serialize(*body) : "", headers);
+    if (!res.ok()) return res.status();
+    if (res->status >= 400) {
+      boost::system::error_code ec;
+      auto v = json::parse(res->body, ec);
+      std::string msg = res->body;
+      if (!ec && v.is_object() && v.as_object().contains("error")) {
+        auto& e = v.at("error").as_object();
+        msg = std::string(e.at("message").as_string()) + " (" + std::string(e.at("code").as_string()) +
+              ", HTTP " + std::to_string(res->status) + ", request " + std::string(e.at("request_id").as_string()) + ")";
+      }
+      return Status(hops::Code::kInternal, msg);
+    }
+    if (res->body.empty()) return json::value(nullptr);
+    if (res->content_type.rfind("application/json", 0) != 0) return json::value(json::string(res->body));
+    boost::system::error_code ec;
+    auto v = json::parse(res->body, ec);
+    if (ec) return hops::Internal("server sent invalid JSON");
+    return v;
+  }
+  // Follows next_page_token and returns all items.
+  Result<json::array> All(const std::string& path, const std::string& query = "") const {
+    json::array all;
+    std::string token;
+    for (;;) {
+      std::string q = query;
+      if (!token.empty()) q += (q.empty() ? "" : "&") + std::string("page_token=") + Encode(token);
+      auto r = Call("GET", path + (q.empty() ? "" : "?" + q));
+      if (!r.ok()) return r.status();
+      for (auto& it : r->at("items").as_array()) all.push_back(it);
+      auto* next = r->as_object().if_contains("next_page_token");
+      if (!next || !next->is_string()) break;
+      token = std::string(next->as_string());
+    }
+    return all;
+  }
+  Saved& saved() { return saved_; }
+
+ private:
+  Saved saved_;
+};
+
+std::string Str(const json::value& v) {
+  if (v.is_string()) return std::string(v.as_string());
+  if (v.is_null()) return "-";
+  if (v.is_double()) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.4g", v.as_double());
+    return buf;
+  }
+  if (v.is_array()) {
+    std::string s;
+    for (auto& e : v.as_array()) s += (s.empty() ? "" : ",") + Str(e);
+    return s;
+  }
+  return json::serialize(v);
+}
+
+void PrintItems(const json::array& items, const std::vector<std::string>& cols) {
+  std::vector<std::vector<std::string>> rows;
+  for (auto& it : items) {
+    std::vector<std::string> r;
+    for (auto& c : cols) {
+      auto* p = it.as_object().if_contains(c);
+      r.push_back(p ? Str(*p) : "");
+    }
+    rows.push_back(std::move(r));
+  }
+  std::vector<std::string> headers;
+  for (auto c : cols) {
+    for (auto& ch : c) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    headers.push_back(c);
+  }
+  std::cout << hops::cli::RenderTable(headers, rows);
+}
+
+void PrintObject(const json::value& v) {
+  std::vector<std::vector<std::string>> rows;
+  for (auto& kv : v.as_object()) {
+    if (kv.value().is_object()) {
+      for (auto& inner : kv.value().as_object())
+        rows.push_back({std::string(kv.key()) + "." + std::string(inner.key()), Str(inner.value())});
+    } else {
+      rows.push_back({std::string(kv.key()), Str(kv.value())});
+    }
+  }
+  std::cout << hops::cli::RenderTable({"FIELD", "VALUE"}, rows);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"hops: command-line client for the Hops platform"};
+  app.require_subcommand(1);
+  bool as_json = false;
+  std::string endpoint_flag;
+  app.add_flag("--json", as_json, "print JSON instead of tables");
+  app.add_option("--endpoint", endpoint_flag, "server URL, overrides the saved one");
+
+  Client client(LoadSaved());
+  std::function<Status()> action;
+  auto out = [&](const json::value& v, const std::vector<std::string>& cols = {}) {
+    if (as_json) {
+      std::cout << json::serialize(v) << "\n";
+    } else if (v.is_array()) {
+      PrintItems(v.as_array(), cols);
+    } else if (v.is_object()) {
+      PrintObject(v);
+    } else if (!v.is_null()) {
+      std::cout << Str(v) << "\n";
+    }
+  };
+  auto run = [&](Result<json::value> r, const std::vector<std::string>& cols = {}) -> Status {
+    if (!r.ok()) return r.status();
+    out(*r, cols);
+    return Status::Ok();
+  };
+  auto runAll = [&](Result<json::array> r, const std::vector<std::string>& cols) -> Status {
+    if (!r.ok()) return r.status();
+    out(json::value(std::move(*r)), cols);
+    return Status::Ok();
+  };
+  auto done = [&](Result<json::value> r, const std::string& msg) -> Status {
+    if (!r.ok()) return r.status();
+    if (as_json) std::cout << "{\"ok\":true}\n";
+    else std::cout << msg << "\n";
+    return Status::Ok();
+  };
+
+  // login / logout / whoami
+  std::string l_user, l_password, l_key, l_ca;
+  bool l_password_stdin = false;
+  auto* login = app.add_subcommand("login", "log in and save the credentials");
+  login->add_option("endpoint", endpoint_flag, "server URL, e.g. http://127.0.0.1:8181");
+  login->add_option("-u,--user", l_user, "username (password from --password, $HOPS_PASSWORD or a prompt)");
+  login->add_option("-p,--password", l_password, "password (prefer the prompt or $HOPS_PASSWORD)");
+  login->add_flag("--password-stdin", l_password_stdin, "read the password from standard input");
+  login->add_option("-k,--api-key", l_key, "log in with an API key instead");
+  login->add_option("--ca-file", l_ca, "PEM file of the CA to trust for https");
+  login->callback([&] {
+    action = [&]() -> Status {
+      Saved& s = client.saved();
+      if (!endpoint_flag.empty()) s.endpoint = endpoint_flag;
+      if (!l_ca.empty()) s.ca_file = fs::absolute(l_ca).string();
+      s.token.clear();
+      s.api_key.clear();
+      if (!l_key.empty()) {
+        s.api_key = l_key;
+        auto me = client.Call("GET", "/api/v1/users/me");
+        if (!me.ok()) return me.status();
+        s.username = std::string(me->at("username").as_string());
+      } else {
+        if (l_user.empty()) return hops::InvalidArgument("give --user NAME or --api-key KEY");
+        if (l_password.empty()) {
+          if (const char* p = std::getenv("HOPS_PASSWORD")) l_password = p;
+          else l_password = l_password_stdin ? ReadSecret("") : ReadSecret("password for " + l_user + ": ");
+        }
+        json::value body = json::object{{"username", l_user}, {"password", l_password}};
+        auto r = client.Call("POST", "/api/v1/auth/login", &body, false);
+        if (!r.ok()) return r.status();
+        s.token = std::string(r->at("token").as_string());
+        s.username = l_user;
+      }
+      HOPS_RETURN_IF_ERROR(Save(s));
+      if (as_json) std::cout << json::serialize(json::object{{"endpoint", s.endpoint}, {"username", s.username}}) << "\n";
+      else std::cout << "Logged in to " << s.endpoint << " as " << s.username << "\n";
+      return Status::Ok();
+    };
+  });
+  app.add_subcommand("logout", "end the session and forget the saved credentials")->callback([&] {
+    action = [&]() -> Status {
+      Saved& s = client.saved();
+      if (!s.token.empty()) (void)client.Call("POST", "/api/v1/auth/logout");
+      s.token.clear();
+      s.api_key.clear();
+      HOPS_RETURN_IF_ERROR(Save(s));
+      std::cout << "Logged out\n";
+      return Status::Ok();
+    };
+  });
+  app.add_subcommand("whoami", "show the logged-in user")->callback([&] {
+    action = [&] { return run(client.Call("GET", "/api/v1/users/me")); };
+  });
+
+  // users
+  auto* users = app.add_subcommand("users", "manage users (admin) and your password");
+  users->require_subcommand(1);
+  users->add_subcommand("list", "list users")->callback([&] {
+    action = [&] { return runAll(client.All("/api/v1/users"), {"username", "email", "role", "status", "created_at"}); };
+  });
+  std::string u_name, u_pw, u_email, u_role = "USER";
+  auto* ucreate = users->add_subcommand("create", "create a user");
+  ucreate->add_option("username", u_name)->required();
+  ucreate->add_option("--email", u_email)->required();
+  ucreate->add_option("--password", u_pw, "initial password (else $HOPS_NEW_PASSWORD or a prompt)");
+  ucreate->add_option("--role", u_role, "USER or ADMIN");
+  ucreate->callback([&] {
+    action = [&]() -> Status {
+      if (u_pw.empty()) {
+        if (const char* p = std::getenv("HOPS_NEW_PASSWORD")) u_pw = p;
+        else u_pw = ReadSecret("password for " + u_name + ": ");
+      }
+      json::value b = json::object{{"username", u_name}, {"password", u_pw}, {"email", u_email}, {"role", u_role}};
+      return run(client.Call("POST", "/api/v1/users", &b));
+    };
+  });
+  auto* uget = users->add_subcommand("get", "show a user");
+  uget->add_option("username", u_name)->required();
+  uget->callback([&] { action = [&] { return run(client.Call("GET", "/api/v1/users/" + Encode(u_name))); }; });
+  for (auto [verb, status] : {std::pair{"approve", "ACTIVE"}, std::pair{"unlock", "ACTIVE"},
+                              std::pair{"deactivate", "DEACTIVATED"}}) {
+    auto* sc = users->add_subcommand(verb, std::string(verb) + " a user (sets status " + status + ")");
+    sc->add_option("username", u_name)->required();
+    std::string st = status;
+    sc->callback([&, st] {
+      action = [&, st] {
+        json::value b = json::object{{"status", st}};
+        return run(client.Call("PATCH", "/api/v1/users/" + Encode(u_name), &b));
+      };
+    });
+  }
+  auto* urole = users->add_subcommand("set-role", "make a user USER or ADMIN");
+  urole->add_option("username", u_name)->required();
+  urole->add_option("role", u_role)->required();
+  urole->callback([&] {
+    action = [&] {
+      json::value b = json::object{{"role", u_role}};
+      return run(client.Call("PATCH", "/api/v1/users/" + Encode(u_name), &b));
+    };
+  });
+  users->add_subcommand("password", "change your password (prompts, or $HOPS_PASSWORD/$HOPS_NEW_PASSWORD)")
+      ->callback([&] {
+        action = [&]() -> Status {
+          const char* c = std::getenv("HOPS_PASSWORD");
+          const char* n = std::getenv("HOPS_NEW_PASSWORD");
+          std::string cur = c ? c : ReadSecret("current password: ");
+          std::string next = n ? n : ReadSecret("new password: ");
+          json::value b = json::object{{"current_password", cur}, {"new_password", next}};
+          return done(client.Call("PUT", "/api/v1/users/me/password", &b), "Password changed");
+        };
+      });
+
+  // apikeys
+  auto* keys = app.add_subcommand("apikeys", "manage your API keys");
+  keys->require_subcommand(1);
+  std::string k_name;
+  std::vector<std::string> k_scopes;
+  keys->add_subcommand("list", "list your API keys")->callback([&] {
+    action = [&] { return runAll(client.All("/api/v1/users/me/apikeys"), {"name", "prefix", "scopes", "created_at"}); };
+  });
+  auto* kcreate = keys->add_subcommand("create", "create an API key (printed once)");
+  kcreate->add_option("name", k_name)->required();
+  kcreate->add_option("-s,--scope", k_scopes, "scope (repeat), e.g. PROJECT")->required();
+  kcreate->callback([&] {
+    action = [&] {
+      json::array sc;
+      for (auto& s : k_scopes) sc.emplace_back(s);
+      json::value b = json::object{{"name", k_name}, {"scopes", sc}};
+      return run(client.Call("POST", "/api/v1/users/me/apikeys", &b));
+    };
+  });
+  auto* krevoke = keys->add_subcommand("revoke", "revoke an API key");
+  krevoke->add_option("name", k_name)->required();
+  krevoke->callback([&] {
+    action = [&] { return done(client.Call("DELETE", "/api/v1/users/me/apikeys/" + Encode(k_name)), "Revoked " + k_name); };
+  });
+
+  // projects
+  auto* projects = app.add_subcommand("projects", "manage projects");
+  projects->require_subcommand(1);
+  std::string p_name, p_desc;
+  const std::vector<std::string> pcols = {"name", "owner", "role", "description", "created_at"};
+  projects->add_subcommand("list", "list your projects")->callback([&] {
+    action = [&] { return runAll(client.All("/api/v1/projects"), pcols); };
+  });
+  auto* pcreate = projects->add_subcommand("create", "create a project");
+  pcreate->add_option("name", p_name)->required();
+  pcreate->add_option("-d,--description", p_desc);
+  pcreate->callback([&] {
+    action = [&] {
+      json::value b = json::object{{"name", p_name}, {"description", p_desc}};
+      return run(client.Call("POST", "/api/v1/projects", &b));
+    };
+  });
+  auto* pshow = projects->add_subcommand("show", "show a project");
+  pshow->add_option("name", p_name)->required();
+  pshow->callback([&] { action = [&] { return run(client.Call("GET", "/api/v1/projects/" + Encode(p_name))); }; });
+  auto* pupdate = projects->add_subcommand("update", "change a project's description");
+  pupdate->add_option("name", p_name)->required();
+  pupdate->add_option("-d,--description", p_desc)->required();
+  pupdate->callback([&] {
+    action = [&] {
+      json::value b = json::object{{"description", p_desc}};
+      return run(client.Call("PATCH", "/api/v1/projects/" + Encode(p_name), &b));
+    };
+  });
+  auto* pdelete = projects->add_subcommand("delete", "delete a project and everything it owns");
+  pdelete->add_option("name", p_name)->required();
+  pdelete->callback([&] {
+    action = [&] { return done(client.Call("DELETE", "/api/v1/projects/" + Encode(p_name)), "Deleted " + p_name); };
+  });
+
+  // members
+  auto* members = app.add_subcommand("members", "manage project members");
+  members->require_subcommand(1);
+  std::string m_project, m_user, m_role = "DATA_SCIENTIST";
+  auto* mlist = members->add_subcommand("list", "list a project's members");
+  mlist->add_option("project", m_project)->required();
+  mlist->callback([&] {
+    action = [&] {
+      return runAll(client.All("/api/v1/projects/" + Encode(m_project) + "/members"), {"username", "role", "added_at"});
+    };
+  });
+  auto* madd = members->add_subcommand("add", "add a member");
+  madd->add_option("project", m_project)->required();
+  madd->add_option("username", m_user)->required();
+  madd->add_option("-r,--role", m_role, "DATA_OWNER or DATA_SCIENTIST");
+  madd->callback([&] {
+    action = [&] {
+      json::value b = json::object{{"username", m_user}, {"role", m_role}};
+      return run(client.Call("POST", "/api/v1/projects/" + Encode(m_project) + "/members", &b));
+    };
+  });
+  auto* mupdate = members->add_subcommand("update", "change a member's role");
+  mupdate->add_option("project", m_project)->required();
+  mupdate->add_option("username", m_user)->required();
+  mupdate->add_option("-r,--role", m_role)->required();
+  mupdate->callback([&] {
+    action = [&] {
+      json::value b = json::object{{"role", m_role}};
+      return run(client.Call("PATCH", "/api/v1/projects/" + Encode(m_project) + "/members/" + Encode(m_user), &b));
+    };
+  });
+  auto* mremove = members->add_subcommand("remove", "remove a member");
+  mremove->add_option("project", m_project)->required();
+  mremove->add_option("username", m_user)->required();
+  mremove->callback([&] {
+    action = [&] {
+      return done(client.Call("DELETE", "/api/v1/projects/" + Encode(m_project) + "/members/" + Encode(m_user)),
+                  "Removed " + m_user + " from " + m_project);
+    };
+  });
+
+  // quotas
+  auto* quotas = app.add_subcommand("quotas", "show or set project quotas");
+  quotas->require_subcommand(1);
+  std::string q_project;
+  std::optional<int64_t> q_storage, q_ns, q_cpu, q_gpu;
+  auto* qshow = quotas->add_subcommand("show", "show limits and usage");
+  qshow->add_option("project", q_project)->required();
+  auto show_quotas = [&](Result<json::value> r) -> Status {
+    if (!r.ok()) return r.status();
+    if (as_json) return out(*r), Status::Ok();
+    std::vector<std::vector<std::string>> rows;
+    for (auto& kv : r->as_object()) {
+      auto lim = kv.value().at("limit").to_number<double>();
+      rows.push_back({std::string(kv.key()), lim < 0 ? "unlimited" : Str(kv.value().at("limit")),
+                      Str(kv.value().at("used"))});
+    }
+    std::cout << hops::cli::RenderTable({"QUOTA", "LIMIT", "USED"}, rows);
+    return Status::Ok();
+  };
+  qshow->callback([&] {
+    action = [&] { return show_quotas(client.Call("GET", "/api/v1/projects/" + Encode(q_project) + "/quotas")); };
+  });
+  auto* qset = quotas->add_subcommand("set", "set limits (admin); -1 is unlimited");
+  qset->add_option("project", q_project)->required();
+  qset->add_option("--storage-bytes", q_storage);
+  qset->add_option("--namespace-entries", q_ns);
+  qset->add_option("--cpu-hours", q_cpu);
+  qset->add_option("--gpu-hours", q_gpu);
+  qset->callback([&] {
+    action = [&] {
+      json::object b;
+      if (q_storage) b["storage_bytes"] = *q_storage;
+      if (q_ns) b["namespace_entries"] = *q_ns;
+      if (q_cpu) b["cpu_hours"] = *q_cpu;
+      if (q_gpu) b["gpu_hours"] = *q_gpu;
+      json::value v = b;
+      return show_quotas(client.Call("PUT", "/api/v1/projects/" + Encode(q_project) + "/quotas", &v));
+    };
+  });
+
+  // admin audit
+  auto* admin = app.add_subcommand("admin", "platform administration");
+  admin->require_subcommand(1);
+  auto* audit = admin->add_subcommand("audit", "query and verify the audit log");
+  audit->require_subcommand(1);
+  std::string a_from, a_to, a_user, a_project, a_action, a_outcome;
+  int a_limit = 50;
+  auto* alist = audit->add_subcommand("list", "show audit records, newest first");
+  alist->add_option("--from", a_from, "RFC 3339 time");
+  alist->add_option("--to", a_to, "RFC 3339 time");
+  alist->add_option("--user", a_user);
+  alist->add_option("--project", a_project);
+  alist->add_option("--action", a_action, "e.g. project.create");
+  alist->add_option("--outcome", a_outcome, "OK or an error code");
+  alist->add_option("--limit", a_limit, "records to show (1-1000)");
+  alist->callback([&] {
+    action = [&]() -> Status {
+      std::string q = "limit=" + std::to_string(a_limit);
+      for (auto [k, v] : {std::pair{"from", &a_from}, std::pair{"to", &a_to}, std::pair{"user", &a_user},
+                          std::pair{"project", &a_project}, std::pair{"action", &a_action},
+                          std::pair{"outcome", &a_outcome}})
+        if (!v->empty()) q += std::string("&") + k + "=" + Encode(*v);
+      auto r = client.Call("GET", "/api/v1/admin/audit?" + q);
+      if (!r.ok()) return r.status();
+      out(r->at("items"), {"seq", "time", "user", "auth", "method", "route", "target", "outcome", "status"});
+      return Status::Ok();
+    };
+  });
+  audit->add_subcommand("verify", "check the audit hash chain")->callback([&] {
+    action = [&]() -> Status {
+      auto r = client.Call("GET", "/api/v1/admin/audit/verify");
+      if (!r.ok()) return r.status();
+      out(*r);
+      if (!r->at("ok").as_bool()) return Status(hops::Code::kConflict, "audit log verification FAILED");
+      return Status::Ok();
+    };
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (!endpoint_flag.empty()) client.saved().endpoint = endpoint_flag;
+  if (!action) return 0;
+  Status st = action();
+  if (!st.ok()) {
+    std::cerr << "hops: " << st.message() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,20 @@
+// Small cryptographic helpers over OpenSSL: randomness, SHA-256, HMAC,
+// encodings and constant-time comparison. Password hashing is elsewhere
+// (platform/passwords) because it has its own policy.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace hops::crypto {
+
+std::string RandomBytes(size_t n);            // CSPRNG; aborts if the RNG fails
+std::string RandomToken(size_t bytes);        // base64url of RandomBytes(bytes)
+std::string Sha256(std::string_view data);    // raw 32 bytes
+std::string HmacSha256(std::string_view key, std::string_view data);  // raw 32 bytes
+std::string Hex(std::string_view raw);
+std::string Base64Url(std::string_view raw);  // no padding
+bool Base64UrlDecode(std::string_view text, std::string* out);
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+}  // namespace hops::crypto

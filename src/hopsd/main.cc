@@ -1,0 +1,101 @@
+// hopsd: the Hops platform server. Loads configuration, opens the metadata
+// store, serves the REST API, and shuts down gracefully on SIGTERM/SIGINT.
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "api/app.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "net/http_server.h"
+
+namespace {
+
+// Writes the bound address where tests and tools can find it (atomically).
+void WriteAddressFile(const std::string& dir, const std::string& addr) {
+  std::filesystem::path final_path = std::filesystem::path(dir) / "hopsd.addr";
+  std::filesystem::path tmp = final_path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << addr << "\n";
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, final_path, ec);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto cfg = hops::Config::Load(argc, argv);
+  if (!cfg.ok()) {
+    std::cerr << "hopsd: " << cfg.status().message() << "\n";
+    return 2;
+  }
+  if (cfg->help_requested()) {
+    std::cout << "usage: hopsd [--setting value ...]\n\nEvery setting is also read from HOPS_<SETTING> and from\n"
+                 "the config file (--config FILE, lines of `key = value`). The admin password for\n"
+                 "the first start comes from HOPS_ADMIN_PASSWORD (generated and printed if unset).\n\n"
+              << hops::Config::HelpText();
+    return 0;
+  }
+  hops::log::Init(cfg->Str("log_level"), cfg->Str("log_format"));
+
+  // Signals are taken by one thread with sigwait; block them everywhere else.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  std::string generated;
+  auto app = hops::api::App::Create(*cfg, &generated);
+  if (!app.ok()) {
+    hops::log::Error("hopsd.start_failed", {{"error", app.status().ToString()}});
+    std::cerr << "hopsd: cannot start: " << app.status().message() << "\n";
+    return 1;
+  }
+  hops::net::ServerOptions opt;
+  opt.listen = cfg->Str("listen");
+  opt.workers = static_cast<int>(cfg->Int("workers"));
+  opt.max_body_bytes = static_cast<size_t>(cfg->Int("max_body_bytes"));
+  opt.max_header_bytes = static_cast<size_t>(cfg->Int("max_header_bytes"));
+  opt.read_timeout_ms = static_cast<int>(cfg->Int("read_timeout_ms"));
+  opt.idle_timeout_ms = static_cast<int>(cfg->Int("idle_timeout_ms"));
+  opt.tls_cert = cfg->Str("tls_cert");
+  opt.tls_key = cfg->Str("tls_key");
+  opt.access_log = cfg->Bool("access_log");
+  hops::api::App* a = app->get();
+  hops::net::HttpServer server(opt, [a](hops::net::HttpRequest& r) { return a->Handle(r); });
+  if (auto st = server.Start(); !st.ok()) {
+    std::cerr << "hopsd: " << st.message() << "\n";
+    return 1;
+  }
+  const std::string scheme = opt.tls_cert.empty() ? "http" : "https";
+  WriteAddressFile(cfg->Str("data_dir"), server.bound_address());
+  hops::log::Info("hopsd.listening", {{"address", scheme + "://" + server.bound_address()},
+                                      {"data_dir", cfg->Str("data_dir")},
+                                      {"schema_version", std::to_string(a->store().schema_version())}});
+  if (!generated.empty()) {
+    std::cerr << "\n  First start: created the admin account.\n    username: admin\n    password: " << generated
+              << "\n  It is shown only this once; change it with `hops users password`.\n\n";
+  }
+
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    hops::log::Info("hopsd.draining", {{"signal", std::to_string(sig)}});
+    server.Shutdown(static_cast<int>(cfg->Int("shutdown_grace_ms")));
+  });
+  server.Run();
+  a->Shutdown();  // flush queued audit records
+  std::error_code ec;
+  std::filesystem::remove(std::filesystem::path(cfg->Str("data_dir")) / "hopsd.addr", ec);
+  hops::log::Info("hopsd.stopped");
+  signal_thread.join();
+  return 0;
+}

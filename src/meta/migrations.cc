@@ -1,0 +1,107 @@
+// The schema, as an ordered list of migrations. Never edit a released
+// migration: add a new one. Tokens keep the DDL engine-neutral:
+//   ${ID}   auto-increment integer primary key
+//   ${NAME} an indexable short string (<= 255 characters)
+//   ${TEXT} unbounded text
+//   ${BLOB} binary bytes
+#include <cstring>
+
+#include "meta/migrations.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+
+namespace hops::meta {
+
+const std::vector<Migration>& AllMigrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1,
+       "users, sessions, API keys, projects, members, quotas, audit log",
+       {
+           "CREATE TABLE users (id ${ID}, username ${NAME} NOT NULL UNIQUE, email ${NAME} NOT NULL, "
+           "password_hash ${TEXT} NOT NULL, role ${NAME} NOT NULL, status ${NAME} NOT NULL, "
+           "failed_logins BIGINT NOT NULL DEFAULT 0, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
+           "CREATE TABLE signing_keys (kid ${NAME} PRIMARY KEY, secret ${BLOB} NOT NULL, "
+           "created_at BIGINT NOT NULL, active BIGINT NOT NULL)",
+           "CREATE TABLE sessions (id ${NAME} PRIMARY KEY, user_id BIGINT NOT NULL, "
+           "created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, revoked BIGINT NOT NULL DEFAULT 0)",
+           "CREATE INDEX sessions_user ON sessions(user_id)",
+           "CREATE TABLE api_keys (id ${ID}, user_id BIGINT NOT NULL, name ${NAME} NOT NULL, "
+           "prefix ${NAME} NOT NULL UNIQUE, secret_hash ${BLOB} NOT NULL, scopes BIGINT NOT NULL, "
+           "created_at BIGINT NOT NULL, last_used_at BIGINT, UNIQUE (user_id, name))",
+           "CREATE TABLE projects (id ${ID}, name ${NAME} NOT NULL, name_key ${NAME} NOT NULL UNIQUE, "
+           "description ${TEXT} NOT NULL, owner_id BIGINT NOT NULL, created_at BIGINT NOT NULL, "
+           "updated_at BIGINT NOT NULL)",
+           "CREATE INDEX projects_owner ON projects(owner_id)",
+           "CREATE TABLE project_members (project_id BIGINT NOT NULL, user_id BIGINT NOT NULL, "
+           "role ${NAME} NOT NULL, added_at BIGINT NOT NULL, PRIMARY KEY (project_id, user_id))",
+           "CREATE INDEX project_members_user ON project_members(user_id)",
+           "CREATE TABLE project_quotas (project_id BIGINT PRIMARY KEY, "
+           "storage_bytes_limit BIGINT NOT NULL, storage_bytes_used BIGINT NOT NULL DEFAULT 0, "
+           "namespace_limit BIGINT NOT NULL, namespace_used BIGINT NOT NULL DEFAULT 0, "
+           "cpu_hours_limit BIGINT NOT NULL, cpu_seconds_used BIGINT NOT NULL DEFAULT 0, "
+           "gpu_hours_limit BIGINT NOT NULL, gpu_seconds_used BIGINT NOT NULL DEFAULT 0)",
+           "CREATE TABLE audit_log (seq BIGINT PRIMARY KEY, ts BIGINT NOT NULL, username ${NAME} NOT NULL, "
+           "auth ${NAME} NOT NULL, client ${NAME} NOT NULL, method ${NAME} NOT NULL, route ${TEXT} NOT NULL, "
+           "action ${NAME} NOT NULL, target ${TEXT} NOT NULL, project ${NAME} NOT NULL, "
+           "outcome ${NAME} NOT NULL, status BIGINT NOT NULL, latency_us BIGINT NOT NULL, "
+           "request_id ${NAME} NOT NULL, prev_hash ${NAME} NOT NULL, hash ${NAME} NOT NULL)",
+           "CREATE INDEX audit_log_ts ON audit_log(ts)",
+           "CREATE TABLE audit_head (id BIGINT PRIMARY KEY, seq BIGINT NOT NULL, hash ${NAME} NOT NULL)",
+           "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, 'genesis')",
+       }},
+  };
+  return kMigrations;
+}
+
+int LatestSchemaVersion() { return AllMigrations().back().version; }
+
+std::string RenderDdl(const std::string& ddl, const Dialect& d) {
+  const bool my = d.name == "mysql";
+  const std::pair<const char*, const char*> tokens[] = {
+      {"${ID}", my ? "BIGINT PRIMARY KEY AUTO_INCREMENT" : "INTEGER PRIMARY KEY AUTOINCREMENT"},
+      {"${NAME}", my ? "VARCHAR(255)" : "TEXT"},
+      {"${TEXT}", my ? "LONGTEXT" : "TEXT"},
+      {"${BLOB}", my ? "LONGBLOB" : "BLOB"},
+  };
+  std::string out = ddl;
+  for (auto [tok, rep] : tokens) {
+    for (size_t p; (p = out.find(tok)) != std::string::npos;) out.replace(p, std::strlen(tok), rep);
+  }
+  return out;
+}
+
+Status Migrate(Store& store) {
+  int current = 0;
+  HOPS_RETURN_IF_ERROR(store.Write([&](Txn& t) -> Status {
+    HOPS_RETURN_IF_ERROR(
+        t.Exec("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL, applied_at BIGINT NOT NULL)")
+            .status());
+    HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT MAX(version) FROM schema_version"));
+    current = row && !row->IsNull(0) ? static_cast<int>(row->Int(0)) : 0;
+    return Status::Ok();
+  }));
+  const int latest = LatestSchemaVersion();
+  if (current > latest) {
+    return Unavailable("the store's schema is version " + std::to_string(current) +
+                       " but this hopsd only knows up to version " + std::to_string(latest) +
+                       "; run a newer hopsd (refusing to touch a newer store)");
+  }
+  for (const Migration& m : AllMigrations()) {
+    if (m.version <= current) continue;
+    Status st = store.Write([&](Txn& t) -> Status {
+      for (const std::string& ddl : m.statements) {
+        HOPS_RETURN_IF_ERROR(t.Exec(RenderDdl(ddl, t.dialect())).status());
+      }
+      return t.Exec("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+                    {int64_t{m.version}, Clock::Real()->NowMicros()})
+          .status();
+    });
+    if (!st.ok()) return Status(st.code(), "migration " + std::to_string(m.version) + " failed: " + st.message());
+    log::Info("store.migrated", {{"version", std::to_string(m.version)}, {"what", m.description}});
+  }
+  store.set_schema_version(latest);
+  return Status::Ok();
+}
+
+}  // namespace hops::meta

@@ -1,0 +1,255 @@
+// SQLite engine: connections, prepared-statement cache, WAL, busy handling.
+#include "meta/sqlite_engine.h"
+
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <unordered_map>
+
+namespace hops::meta {
+namespace {
+
+const Dialect kSqliteDialect{"sqlite", ""};
+
+class Conn {
+ public:
+  ~Conn() {
+    for (auto& [sql, stmt] : stmts_) sqlite3_finalize(stmt);
+    if (db_) sqlite3_close(db_);
+  }
+  static Result<std::unique_ptr<Conn>> Open(const std::string& path, const std::string& sync, bool reader) {
+    auto c = std::make_unique<Conn>();
+    int rc = sqlite3_open_v2(path.c_str(), &c->db_,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK)
+      return Unavailable("cannot open store file '" + path + "': " + sqlite3_errstr(rc));
+    sqlite3_busy_timeout(c->db_, 5000);
+    sqlite3_extended_result_codes(c->db_, 1);
+    std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=" +
+                          std::string(sync == "normal" ? "NORMAL" : "FULL") + ";";
+    if (reader) pragmas += "PRAGMA query_only=1;";
+    char* err = nullptr;
+    if (sqlite3_exec(c->db_, pragmas.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string m = err ? err : "unknown";
+      sqlite3_free(err);
+      return Unavailable("cannot configure store '" + path + "': " + m);
+    }
+    return c;
+  }
+
+  // Maps the connection's last error; sets *retryable for busy/locked.
+  Status Error(int rc, std::string_view sql, bool* retryable) {
+    int base = rc & 0xff;
+    std::string msg = std::string(sqlite3_errmsg(db_));
+    *retryable = base == SQLITE_BUSY || base == SQLITE_LOCKED;
+    if (base == SQLITE_CONSTRAINT) {
+      if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return AlreadyExists("duplicate entry (" + msg + ")");
+      return Conflict("constraint failed (" + msg + ")");
+    }
+    if (*retryable) return Unavailable("store busy (" + msg + ")");
+    if (base == SQLITE_FULL) return Unavailable("the store's disk is full");
+    if (base == SQLITE_IOERR || base == SQLITE_CANTOPEN) return Unavailable("store I/O error (" + msg + ")");
+    return Internal("store error in `" + std::string(sql.substr(0, 80)) + "`: " + msg);
+  }
+
+  Result<sqlite3_stmt*> Prepare(std::string_view sql, bool* retryable) {
+    auto it = stmts_.find(std::string(sql));
+    if (it != stmts_.end()) return it->second;
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                &stmt, nullptr);
+    if (rc != SQLITE_OK) return Error(rc, sql, retryable);
+    stmts_.emplace(std::string(sql), stmt);
+    return stmt;
+  }
+
+  // Runs one statement; collects rows when `rows` is non-null.
+  Status Run(std::string_view sql, const Params& params, Rows* rows, int64_t* changes, bool* retryable) {
+    HOPS_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, retryable));
+    struct Reset {
+      sqlite3_stmt* s;
+      ~Reset() {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+      }
+    } reset{stmt};
+    if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(stmt))
+      return Internal("statement expects " + std::to_string(sqlite3_bind_parameter_count(stmt)) +
+                      " parameters, got " + std::to_string(params.size()));
+    for (size_t i = 0; i < params.size(); ++i) {
+      int idx = static_cast<int>(i) + 1;
+      const Value& v = params[i];
+      if (std::holds_alternative<Null>(v)) sqlite3_bind_null(stmt, idx);
+      else if (auto p = std::get_if<int64_t>(&v)) sqlite3_bind_int64(stmt, idx, *p);
+      else if (auto p = std::get_if<double>(&v)) sqlite3_bind_double(stmt, idx, *p);
+      else if (auto p = std::get_if<std::string>(&v))
+        sqlite3_bind_text(stmt, idx, p->data(), static_cast<int>(p->size()), SQLITE_STATIC);
+      else if (auto p = std::get_if<Blob>(&v))
+        sqlite3_bind_blob(stmt, idx, p->bytes.data(), static_cast<int>(p->bytes.size()), SQLITE_STATIC);
+    }
+    for (;;) {
+      int rc = sqlite3_step(stmt);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return Error(rc, sql, retryable);
+      if (!rows) continue;
+      int n = sqlite3_column_count(stmt);
+      std::vector<Value> cols;
+      cols.reserve(n);
+      for (int c = 0; c < n; ++c) {
+        switch (sqlite3_column_type(stmt, c)) {
+          case SQLITE_INTEGER: cols.emplace_back(static_cast<int64_t>(sqlite3_column_int64(stmt, c))); break;
+          case SQLITE_FLOAT: cols.emplace_back(sqlite3_column_double(stmt, c)); break;
+          case SQLITE_TEXT:
+            cols.emplace_back(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, c)),
+                                          sqlite3_column_bytes(stmt, c)));
+            break;
+          case SQLITE_BLOB: {
+            const char* p = static_cast<const char*>(sqlite3_column_blob(stmt, c));
+            cols.emplace_back(Blob{std::string(p ? p : "", sqlite3_column_bytes(stmt, c))});
+            break;
+          }
+          default: cols.emplace_back(Null{});
+        }
+      }
+      rows->emplace_back(std::move(cols));
+    }
+    if (changes) *changes = sqlite3_changes64(db_);
+    return Status::Ok();
+  }
+
+  int64_t last_id() const { return sqlite3_last_insert_rowid(db_); }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> stmts_;
+};
+
+class SqliteTxn : public Txn {
+ public:
+  SqliteTxn(Conn* c, bool write) : c_(c), write_(write) {}
+  Result<Rows> Query(std::string_view sql, const Params& params) override {
+    Rows rows;
+    HOPS_RETURN_IF_ERROR(c_->Run(sql, params, &rows, nullptr, &retryable_));
+    return rows;
+  }
+  Result<int64_t> Exec(std::string_view sql, const Params& params) override {
+    if (!write_) return Internal("write statement in a read transaction");
+    int64_t n = 0;
+    HOPS_RETURN_IF_ERROR(c_->Run(sql, params, nullptr, &n, &retryable_));
+    return n;
+  }
+  Result<int64_t> Insert(std::string_view sql, const Params& params) override {
+    if (!write_) return Internal("write statement in a read transaction");
+    HOPS_RETURN_IF_ERROR(c_->Run(sql, params, nullptr, nullptr, &retryable_));
+    return c_->last_id();
+  }
+  bool writable() const override { return write_; }
+  const Dialect& dialect() const override { return kSqliteDialect; }
+
+  Conn* c_;
+  bool write_;
+  bool retryable_ = false;
+};
+
+class SqliteStore : public Store {
+ public:
+  SqliteStore(std::string path, std::string sync) : path_(std::move(path)), sync_(std::move(sync)) {}
+
+  Status Init() {
+    std::filesystem::path p(path_);
+    std::error_code ec;
+    if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
+    HOPS_ASSIGN_OR_RETURN(writer_, Conn::Open(path_, sync_, false));
+    return Status::Ok();
+  }
+  const Dialect& dialect() const override { return kSqliteDialect; }
+
+ protected:
+  class Handle : public TxnHandle {
+   public:
+    Handle(SqliteStore* s, std::unique_ptr<Conn> reader) : s_(s), reader_(std::move(reader)), txn_(reader_.get(), false) {}
+    Handle(SqliteStore* s, std::unique_lock<std::mutex> lock)
+        : s_(s), lock_(std::move(lock)), txn_(s->writer_.get(), true) {}
+    ~Handle() override {
+      if (open_) Rollback();
+      if (reader_) s_->ReleaseReader(std::move(reader_));
+    }
+    Txn& txn() override { return txn_; }
+    Status Commit() override {
+      Status st = Exec(txn_.write_ ? "COMMIT" : "COMMIT");
+      if (st.ok()) open_ = false;
+      else Rollback();
+      return st;
+    }
+    void Rollback() override {
+      if (!open_) return;
+      bool r = false;
+      (void)txn_.c_->Run("ROLLBACK", {}, nullptr, nullptr, &r);
+      open_ = false;
+    }
+    bool retryable() const override { return txn_.retryable_; }
+    Status Begin() {
+      HOPS_RETURN_IF_ERROR(Exec(txn_.write_ ? "BEGIN IMMEDIATE" : "BEGIN"));
+      open_ = true;
+      return Status::Ok();
+    }
+
+   private:
+    Status Exec(const char* sql) { return txn_.c_->Run(sql, {}, nullptr, nullptr, &txn_.retryable_); }
+    SqliteStore* s_;
+    std::unique_ptr<Conn> reader_;
+    std::unique_lock<std::mutex> lock_;
+    SqliteTxn txn_;
+    bool open_ = false;
+  };
+
+  Result<std::unique_ptr<TxnHandle>> Begin(bool write) override {
+    std::unique_ptr<Handle> h;
+    if (write) {
+      h = std::make_unique<Handle>(this, std::unique_lock<std::mutex>(write_mu_));
+    } else {
+      HOPS_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+      h = std::make_unique<Handle>(this, std::move(reader));
+    }
+    Status st = h->Begin();
+    if (!st.ok()) return st;
+    return std::unique_ptr<TxnHandle>(std::move(h));
+  }
+
+ private:
+  Result<std::unique_ptr<Conn>> AcquireReader() {
+    {
+      std::lock_guard<std::mutex> g(pool_mu_);
+      if (!readers_.empty()) {
+        auto c = std::move(readers_.back());
+        readers_.pop_back();
+        return c;
+      }
+    }
+    return Conn::Open(path_, sync_, true);
+  }
+  void ReleaseReader(std::unique_ptr<Conn> c) {
+    std::lock_guard<std::mutex> g(pool_mu_);
+    if (readers_.size() < 64) readers_.push_back(std::move(c));
+  }
+
+  std::string path_, sync_;
+  std::mutex write_mu_;
+  std::unique_ptr<Conn> writer_;
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<Conn>> readers_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqlite(const std::string& path, const std::string& sync) {
+  if (sync != "full" && sync != "normal") return InvalidArgument("store sync must be full or normal");
+  auto s = std::make_unique<SqliteStore>(path, sync);
+  HOPS_RETURN_IF_ERROR(s->Init());
+  return std::unique_ptr<Store>(std::move(s));
+}
+
+}  // namespace hops::meta

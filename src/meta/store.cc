@@ -1,0 +1,108 @@
+// Engine-independent parts of the store: rows, the transaction runner with
+// bounded retries and metrics, and opening a store by URL.
+#include "meta/store.h"
+
+#include <chrono>
+#include <thread>
+
+#include "core/log.h"
+#include "meta/migrations.h"
+#include "meta/sqlite_engine.h"
+
+namespace hops::meta {
+
+int64_t Row::Int(size_t i) const {
+  const Value& v = cols_.at(i);
+  if (auto p = std::get_if<int64_t>(&v)) return *p;
+  if (auto p = std::get_if<double>(&v)) return static_cast<int64_t>(*p);
+  if (auto p = std::get_if<std::string>(&v)) return std::strtoll(p->c_str(), nullptr, 10);
+  return 0;
+}
+
+double Row::Double(size_t i) const {
+  const Value& v = cols_.at(i);
+  if (auto p = std::get_if<double>(&v)) return *p;
+  if (auto p = std::get_if<int64_t>(&v)) return static_cast<double>(*p);
+  if (auto p = std::get_if<std::string>(&v)) return std::strtod(p->c_str(), nullptr);
+  return 0;
+}
+
+std::string Row::Str(size_t i) const {
+  const Value& v = cols_.at(i);
+  if (auto p = std::get_if<std::string>(&v)) return *p;
+  if (auto p = std::get_if<Blob>(&v)) return p->bytes;
+  if (auto p = std::get_if<int64_t>(&v)) return std::to_string(*p);
+  if (auto p = std::get_if<double>(&v)) return std::to_string(*p);
+  return "";
+}
+
+std::optional<int64_t> Row::OptInt(size_t i) const {
+  if (IsNull(i)) return std::nullopt;
+  return Int(i);
+}
+
+Result<std::optional<Row>> Txn::QueryOne(std::string_view sql, const Params& params) {
+  HOPS_ASSIGN_OR_RETURN(Rows rows, Query(sql, params));
+  if (rows.empty()) return std::optional<Row>();
+  return std::optional<Row>(std::move(rows.front()));
+}
+
+Status Store::Read(const TxnFn& fn) { return Run(false, fn); }
+Status Store::Write(const TxnFn& fn) { return Run(true, fn); }
+
+Status Store::Run(bool write, const TxnFn& fn) {
+  constexpr int kMaxAttempts = 8;
+  auto start = std::chrono::steady_clock::now();
+  Status result;
+  for (int attempt = 1;; ++attempt) {
+    auto handle = Begin(write);
+    if (!handle.ok()) {
+      result = handle.status();
+      break;
+    }
+    TxnHandle& h = **handle;
+    Status st = fn(h.txn());
+    bool retry = false;
+    if (st.ok()) {
+      st = h.Commit();
+      retry = !st.ok() && h.retryable();
+    } else {
+      retry = h.retryable();
+      h.Rollback();
+    }
+    if (st.ok() || !retry || attempt == kMaxAttempts) {
+      result = st;
+      if (!st.ok() && retry)
+        result = Unavailable("the metadata store stayed busy; retry the request (" + st.message() + ")");
+      break;
+    }
+    stats_.retries.fetch_add(1, std::memory_order_relaxed);
+    std::this_thread::sleep_for(std::chrono::microseconds(200 << std::min(attempt, 6)));
+  }
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)
+                .count();
+  if (write) {
+    stats_.write_latency.Observe(us);
+    (result.ok() ? stats_.write_ok : stats_.write_err).fetch_add(1, std::memory_order_relaxed);
+  } else {
+    stats_.read_latency.Observe(us);
+    (result.ok() ? stats_.read_ok : stats_.read_err).fetch_add(1, std::memory_order_relaxed);
+  }
+  return result;
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& url, const std::string& sync) {
+  std::unique_ptr<Store> store;
+  const std::string kSqlite = "sqlite://";
+  if (url.rfind(kSqlite, 0) == 0) {
+    std::string path = url.substr(kSqlite.size());
+    if (path.empty()) return InvalidArgument("store URL '" + url + "' has no file path");
+    HOPS_ASSIGN_OR_RETURN(store, OpenSqlite(path, sync));
+  } else {
+    return InvalidArgument("unsupported store URL '" + url + "'; use sqlite://PATH");
+  }
+  HOPS_RETURN_IF_ERROR(Migrate(*store));
+  return store;
+}
+
+}  // namespace hops::meta

@@ -1,0 +1,114 @@
+// The metadata store: the one strongly consistent place where all platform
+// state lives. Services run functions inside transactions:
+//
+//   store.Write([&](meta::Txn& t) -> Status { ...; return Status::Ok(); });
+//
+// A function that returns non-OK rolls the transaction back. Transient engine
+// conflicts (busy, deadlock) re-run the whole function a bounded number of
+// times, so functions must not have side effects outside the transaction.
+// SQL is engine-neutral: `?` placeholders, and dialect differences go through
+// Dialect (locking reads) or the migration tokens in migrations.cc.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/histogram.h"
+#include "core/status.h"
+
+namespace hops::meta {
+
+struct Null {};
+struct Blob {
+  std::string bytes;
+};
+using Value = std::variant<Null, int64_t, double, std::string, Blob>;
+using Params = std::vector<Value>;
+
+class Row {
+ public:
+  explicit Row(std::vector<Value> cols) : cols_(std::move(cols)) {}
+  size_t size() const { return cols_.size(); }
+  bool IsNull(size_t i) const { return std::holds_alternative<Null>(cols_.at(i)); }
+  int64_t Int(size_t i) const;           // NULL -> 0
+  double Double(size_t i) const;         // NULL -> 0
+  std::string Str(size_t i) const;       // text or blob bytes; NULL -> ""
+  std::optional<int64_t> OptInt(size_t i) const;
+
+ private:
+  std::vector<Value> cols_;
+};
+using Rows = std::vector<Row>;
+
+struct Dialect {
+  std::string name;          // "sqlite", "mysql"
+  std::string for_update;    // suffix for locking reads: "" or " FOR UPDATE"
+};
+
+class Txn {
+ public:
+  virtual ~Txn() = default;
+  virtual Result<Rows> Query(std::string_view sql, const Params& params = {}) = 0;
+  // Returns the number of affected rows.
+  virtual Result<int64_t> Exec(std::string_view sql, const Params& params = {}) = 0;
+  // Runs an INSERT and returns the generated id.
+  virtual Result<int64_t> Insert(std::string_view sql, const Params& params = {}) = 0;
+  virtual bool writable() const = 0;
+  virtual const Dialect& dialect() const = 0;
+
+  // The first row, or nullopt.
+  Result<std::optional<Row>> QueryOne(std::string_view sql, const Params& params = {});
+  // Suffix for a SELECT that must lock what it reads until commit.
+  const std::string& ForUpdate() const { return dialect().for_update; }
+};
+
+using TxnFn = std::function<Status(Txn&)>;
+
+struct StoreStats {
+  Histogram read_latency, write_latency;
+  std::atomic<uint64_t> read_ok{0}, read_err{0}, write_ok{0}, write_err{0}, retries{0};
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Opens a store by URL: sqlite:///abs/path.db or sqlite://relative.db,
+  // then applies pending migrations. A store whose schema is newer than this
+  // binary is refused.
+  static Result<std::unique_ptr<Store>> Open(const std::string& url, const std::string& sync = "full");
+
+  Status Read(const TxnFn& fn);
+  Status Write(const TxnFn& fn);
+
+  int schema_version() const { return schema_version_; }
+  const StoreStats& stats() const { return stats_; }
+  virtual const Dialect& dialect() const = 0;
+
+ protected:
+  class TxnHandle {
+   public:
+    virtual ~TxnHandle() = default;
+    virtual Txn& txn() = 0;
+    virtual Status Commit() = 0;
+    virtual void Rollback() = 0;
+    // True when the last failure was a transient conflict worth retrying.
+    virtual bool retryable() const = 0;
+  };
+  virtual Result<std::unique_ptr<TxnHandle>> Begin(bool write) = 0;
+  Status Run(bool write, const TxnFn& fn);
+  void set_schema_version(int v) { schema_version_ = v; }
+  friend Status Migrate(Store& store);
+
+ private:
+  int schema_version_ = 0;
+  StoreStats stats_;
+};
+
+}  // namespace hops::meta

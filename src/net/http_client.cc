@@ -1,0 +1,111 @@
+// Beast implementation of the blocking client.
+#include "net/http_client.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+namespace hops::net {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+struct Endpoint {
+  bool tls = false;
+  std::string host, port;
+};
+
+Result<Endpoint> ParseEndpoint(const std::string& url) {
+  Endpoint e;
+  std::string rest;
+  if (url.rfind("https://", 0) == 0) {
+    e.tls = true;
+    rest = url.substr(8);
+  } else if (url.rfind("http://", 0) == 0) {
+    rest = url.substr(7);
+  } else {
+    return InvalidArgument("endpoint must start with http:// or https://, got '" + url + "'");
+  }
+  while (!rest.empty() && rest.back() == '/') rest.pop_back();
+  auto colon = rest.rfind(':');
+  if (colon == std::string::npos || rest.find(']', colon) != std::string::npos) {
+    e.host = rest;
+    e.port = e.tls ? "443" : "80";
+  } else {
+    e.host = rest.substr(0, colon);
+    e.port = rest.substr(colon + 1);
+  }
+  if (e.host.size() > 2 && e.host.front() == '[') e.host = e.host.substr(1, e.host.size() - 2);
+  if (e.host.empty()) return InvalidArgument("endpoint '" + url + "' has no host");
+  return e;
+}
+
+template <class Stream>
+Result<HttpResponse> Exchange(Stream& stream, http::request<http::string_body>& req, int timeout_ms) {
+  beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(timeout_ms));
+  http::write(stream, req);
+  beast::flat_buffer buf;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(1ull << 32);
+  http::read(stream, buf, parser);
+  auto& res = parser.get();
+  HttpResponse out;
+  out.status = static_cast<int>(res.result_int());
+  out.content_type = std::string(res[http::field::content_type]);
+  for (const auto& f : res) out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  out.body = std::move(res.body());
+  return out;
+}
+
+}  // namespace
+
+Result<HttpResponse> HttpClient::Send(const std::string& method, const std::string& target, const std::string& body,
+                                      const std::vector<std::pair<std::string, std::string>>& headers) const {
+  HOPS_ASSIGN_OR_RETURN(Endpoint ep, ParseEndpoint(opt_.endpoint));
+  http::request<http::string_body> req;
+  req.method_string(method);
+  req.target(target);
+  req.version(11);
+  req.set(http::field::host, ep.host + ":" + ep.port);
+  req.set(http::field::user_agent, "hops-cli");
+  for (const auto& [k, v] : headers) req.set(k, v);
+  if (!body.empty()) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = body;
+  }
+  req.prepare_payload();
+  try {
+    asio::io_context ioc;
+    tcp::resolver resolver(ioc);
+    auto results = resolver.resolve(ep.host, ep.port);
+    if (!ep.tls) {
+      beast::tcp_stream stream(ioc);
+      stream.expires_after(std::chrono::milliseconds(opt_.timeout_ms));
+      stream.connect(results);
+      return Exchange(stream, req, opt_.timeout_ms);
+    }
+    ssl::context ctx(ssl::context::tls_client);
+    ctx.set_options(ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    if (opt_.ca_file.empty()) ctx.set_default_verify_paths();
+    else ctx.load_verify_file(opt_.ca_file);
+    ctx.set_verify_mode(ssl::verify_peer);
+    beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
+    if (!SSL_set_tlsext_host_name(stream.native_handle(), ep.host.c_str()))
+      return Unavailable("cannot set TLS server name");
+    stream.set_verify_callback(ssl::host_name_verification(ep.host));
+    beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(opt_.timeout_ms));
+    beast::get_lowest_layer(stream).connect(results);
+    stream.handshake(ssl::stream_base::client);
+    return Exchange(stream, req, opt_.timeout_ms);
+  } catch (const std::exception& e) {
+    return Unavailable("cannot reach " + opt_.endpoint + ": " + e.what());
+  }
+}
+
+}  // namespace hops::net

@@ -1,0 +1,282 @@
+// Beast implementation of HttpServer.
+#include "net/http_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <chrono>
+#include <optional>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "core/log.h"
+
+namespace hops::net {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static const char* kHex = "0123456789abcdef";
+  uint64_t a = rng(), b = rng();
+  std::string id(24, '0');
+  for (int i = 0; i < 16; ++i) id[i] = kHex[(a >> (i * 4)) & 15];
+  for (int i = 16; i < 24; ++i) id[i] = kHex[(b >> ((i - 16) * 4)) & 15];
+  return id;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  ServerOptions opt;
+  Handler handler;
+  asio::io_context ioc;
+  std::optional<ssl::context> tls;
+  tcp::acceptor acceptor{ioc};
+  std::atomic<bool> draining{false};
+  std::atomic<int64_t> in_flight{0};
+  std::string bound;
+
+  void Accept();
+};
+
+namespace {
+
+// One connection. Stream is beast::tcp_stream or beast::ssl_stream<beast::tcp_stream>.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(HttpServer::Impl& srv, Stream stream, std::string client)
+      : srv_(srv), stream_(std::move(stream)), client_(std::move(client)) {}
+
+  void Start() {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      ReadHeader();
+    } else {
+      Tcp().expires_after(std::chrono::milliseconds(srv_.opt.read_timeout_ms));
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return;  // failed handshakes just close
+                                self->ReadHeader();
+                              });
+    }
+  }
+
+ private:
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
+  void ReadHeader() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(srv_.opt.max_header_bytes));
+    parser_->body_limit(srv_.opt.max_body_bytes);
+    Tcp().expires_after(std::chrono::milliseconds(srv_.opt.idle_timeout_ms));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                              self->OnHeader(ec);
+                            });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnReadError(ec);
+    Tcp().expires_after(std::chrono::milliseconds(srv_.opt.read_timeout_ms));
+    http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
+      self->OnRead(ec);
+    });
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+        ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated || ec == asio::error::eof)
+      return Close();
+    if (ec == http::error::header_limit)
+      return SendError(431, "HEADERS_TOO_LARGE", "request headers exceed " +
+                                                     std::to_string(srv_.opt.max_header_bytes) + " bytes");
+    if (ec == http::error::body_limit)
+      return SendError(413, "PAYLOAD_TOO_LARGE",
+                       "request body exceeds " + std::to_string(srv_.opt.max_body_bytes) + " bytes");
+    if (ec.category() == http::make_error_code(http::error::bad_method).category())
+      return SendError(400, "BAD_REQUEST", "malformed HTTP request (" + ec.message() + ")");
+    Close();
+  }
+
+  void SendError(int status, const char* code, const std::string& msg) {
+    HttpResponse r;
+    r.status = status;
+    std::string id = NewRequestId();
+    r.body = ErrorBody(code, msg, id);
+    Write(std::move(r), id, /*keep_alive=*/false, 11);
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec) return OnReadError(ec);
+    auto& msg = parser_->get();
+    HttpRequest req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    req.headers.reserve(8);
+    for (const auto& f : msg) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    req.body = std::move(msg.body());
+    req.client = client_;
+    req.request_id = NewRequestId();
+    req.tls = !std::is_same_v<Stream, beast::tcp_stream>;
+    bool keep = msg.keep_alive() && !srv_.draining.load();
+    unsigned version = msg.version();
+    srv_.in_flight.fetch_add(1);
+    auto start = std::chrono::steady_clock::now();
+    HttpResponse resp = srv_.handler(req);
+    if (srv_.opt.access_log) {
+      auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+      log::Info("http.request", {{"request_id", req.request_id}, {"client", client_}, {"method", req.method},
+                                 {"target", req.target.substr(0, 256)}, {"status", std::to_string(resp.status)},
+                                 {"latency_us", std::to_string(us.count())}});
+    }
+    Write(std::move(resp), req.request_id, keep, version, /*counted=*/true);
+  }
+
+  void Write(HttpResponse r, const std::string& id, bool keep, unsigned version, bool counted = false) {
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version);
+    res->set(http::field::server, "hopsd");
+    res->set("X-Request-Id", id);
+    if (r.status != 204) res->set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) res->set(k, v);
+    res->body() = std::move(r.body);
+    res->keep_alive(keep);
+    res->prepare_payload();
+    http::async_write(stream_, *res,
+                      [self = this->shared_from_this(), res, keep, counted](beast::error_code ec, size_t) {
+                        if (counted) self->srv_.in_flight.fetch_sub(1);
+                        if (ec || !keep || self->srv_.draining.load()) return self->Close();
+                        self->ReadHeader();
+                      });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    } else {
+      Tcp().expires_after(std::chrono::seconds(2));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        beast::error_code ec2;
+        self->Tcp().socket().close(ec2);
+      });
+    }
+  }
+
+  HttpServer::Impl& srv_;
+  Stream stream_;
+  std::string client_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+};
+
+}  // namespace
+
+void HttpServer::Impl::Accept() {
+  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket sock) {
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+      log::Warn("http.accept_failed", {{"error", ec.message()}});
+    } else {
+      beast::error_code ep_ec;
+      auto ep = sock.remote_endpoint(ep_ec);
+      std::string client = ep_ec ? "unknown" : ep.address().to_string() + ":" + std::to_string(ep.port());
+      sock.set_option(tcp::no_delay(true), ep_ec);
+      if (tls) {
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+            *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(sock)), *tls), client)
+            ->Start();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(sock)), client)->Start();
+      }
+    }
+    if (!draining.load()) Accept();
+  });
+}
+
+HttpServer::HttpServer(ServerOptions options, Handler handler) : impl_(std::make_unique<Impl>()) {
+  impl_->opt = std::move(options);
+  impl_->handler = std::move(handler);
+}
+
+HttpServer::~HttpServer() = default;
+
+Status HttpServer::Start() {
+  Impl& s = *impl_;
+  auto colon = s.opt.listen.rfind(':');
+  if (colon == std::string::npos) return InvalidArgument("listen address must be HOST:PORT, got '" + s.opt.listen + "'");
+  std::string host = s.opt.listen.substr(0, colon), port = s.opt.listen.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  beast::error_code ec;
+  auto addr = asio::ip::make_address(host, ec);
+  if (ec) {
+    tcp::resolver resolver(s.ioc);
+    auto results = resolver.resolve(host, port, ec);
+    if (ec || results.empty()) return InvalidArgument("cannot resolve listen host '" + host + "'");
+    addr = results.begin()->endpoint().address();
+  }
+  char* end = nullptr;
+  long p = std::strtol(port.c_str(), &end, 10);
+  if (port.empty() || *end != '\0' || p < 0 || p > 65535) return InvalidArgument("bad listen port '" + port + "'");
+  tcp::endpoint ep(addr, static_cast<uint16_t>(p));
+  if (!s.opt.tls_cert.empty()) {
+    s.tls.emplace(ssl::context::tls_server);
+    s.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                       ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+    s.tls->use_certificate_chain_file(s.opt.tls_cert, ec);
+    if (ec) return InvalidArgument("cannot load TLS certificate '" + s.opt.tls_cert + "': " + ec.message());
+    s.tls->use_private_key_file(s.opt.tls_key, ssl::context::pem, ec);
+    if (ec) return InvalidArgument("cannot load TLS key '" + s.opt.tls_key + "': " + ec.message());
+  }
+  s.acceptor.open(ep.protocol(), ec);
+  if (!ec) s.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor.bind(ep, ec);
+  if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Unavailable("cannot listen on " + s.opt.listen + ": " + ec.message());
+  auto local = s.acceptor.local_endpoint();
+  s.bound = (local.address().is_v6() ? "[" + local.address().to_string() + "]" : local.address().to_string()) +
+            ":" + std::to_string(local.port());
+  s.Accept();
+  return Status::Ok();
+}
+
+std::string HttpServer::bound_address() const { return impl_->bound; }
+
+void HttpServer::Run() {
+  int n = impl_->opt.workers > 0 ? impl_->opt.workers : static_cast<int>(std::thread::hardware_concurrency());
+  if (n <= 0) n = 2;
+  std::vector<std::thread> threads;
+  for (int i = 1; i < n; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+void HttpServer::Shutdown(int grace_ms) {
+  Impl& s = *impl_;
+  if (s.draining.exchange(true)) return;
+  asio::post(s.ioc, [&s] {
+    beast::error_code ec;
+    s.acceptor.close(ec);
+  });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
+  while (s.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // Responses already written are flushed by their write handlers; give them a moment.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  s.ioc.stop();
+}
+
+}  // namespace hops::net

@@ -1,0 +1,266 @@
+// Audit log: chained appends, queries, verification, and the batch writer.
+#include "platform/audit.h"
+
+#include <chrono>
+
+#include "core/crypto.h"
+#include "core/log.h"
+
+namespace hops::platform {
+namespace {
+
+int64_t SteadyMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string ChainHash(const AuditRecord& r) {
+  std::string s = r.prev_hash;
+  auto add = [&s](const std::string& f) {
+    s += '\x1f';
+    s += f;
+  };
+  add(std::to_string(r.seq));
+  add(std::to_string(r.ts));
+  add(r.username);
+  add(r.auth);
+  add(r.client);
+  add(r.method);
+  add(r.route);
+  add(r.action);
+  add(r.target);
+  add(r.project);
+  add(r.outcome);
+  add(std::to_string(r.status));
+  add(std::to_string(r.latency_us));
+  add(r.request_id);
+  return crypto::Hex(crypto::Sha256(s));
+}
+
+constexpr const char* kColumns =
+    "seq, ts, username, auth, client, method, route, action, target, project, outcome, status, "
+    "latency_us, request_id, prev_hash, hash";
+
+AuditRecord FromRow(const meta::Row& r) {
+  AuditRecord a;
+  a.seq = r.Int(0);
+  a.ts = r.Int(1);
+  a.username = r.Str(2);
+  a.auth = r.Str(3);
+  a.client = r.Str(4);
+  a.method = r.Str(5);
+  a.route = r.Str(6);
+  a.action = r.Str(7);
+  a.target = r.Str(8);
+  a.project = r.Str(9);
+  a.outcome = r.Str(10);
+  a.status = r.Int(11);
+  a.latency_us = r.Int(12);
+  a.request_id = r.Str(13);
+  a.prev_hash = r.Str(14);
+  a.hash = r.Str(15);
+  return a;
+}
+
+}  // namespace
+
+AuditRecord RecordFor(const Context& ctx, const std::string& outcome, int status) {
+  AuditRecord r;
+  r.ts = Clock::Real()->NowMicros();
+  r.username = ctx.who.username;
+  r.auth = AuthMethodName(ctx.who.method);
+  r.client = ctx.req.client;
+  r.method = ctx.req.method;
+  r.route = ctx.req.route;
+  r.action = ctx.req.action;
+  r.target = ctx.req.target;
+  r.project = ctx.req.project;
+  r.outcome = outcome;
+  r.status = status;
+  r.latency_us = ctx.req.start_us ? SteadyMicros() - ctx.req.start_us : 0;
+  r.request_id = ctx.req.request_id;
+  return r;
+}
+
+Status AppendAudit(meta::Txn& txn, AuditRecord& rec) {
+  HOPS_ASSIGN_OR_RETURN(auto head,
+                        txn.QueryOne("SELECT seq, hash FROM audit_head WHERE id = 1" + txn.ForUpdate()));
+  if (!head) return Internal("audit head row is missing; the store is damaged");
+  rec.seq = head->Int(0) + 1;
+  rec.prev_hash = head->Str(1);
+  rec.hash = ChainHash(rec);
+  HOPS_RETURN_IF_ERROR(
+      txn.Exec(std::string("INSERT INTO audit_log (") + kColumns +
+                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               {rec.seq, rec.ts, rec.username, rec.auth, rec.client, rec.method, rec.route, rec.action,
+                rec.target, rec.project, rec.outcome, rec.status, rec.latency_us, rec.request_id,
+                rec.prev_hash, rec.hash})
+          .status());
+  return txn.Exec("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", {rec.seq, rec.hash}).status();
+}
+
+Status RecordMutation(meta::Txn& txn, Context& ctx) {
+  AuditRecord r = RecordFor(ctx, "OK", ctx.req.success_status);
+  HOPS_RETURN_IF_ERROR(AppendAudit(txn, r));
+  ctx.req.recorded = true;
+  return Status::Ok();
+}
+
+Result<std::vector<AuditRecord>> QueryAudit(meta::Store& store, const AuditFilter& f) {
+  std::string sql = std::string("SELECT ") + kColumns + " FROM audit_log WHERE 1 = 1";
+  meta::Params params;
+  if (f.from_us) sql += " AND ts >= ?", params.emplace_back(*f.from_us);
+  if (f.to_us) sql += " AND ts < ?", params.emplace_back(*f.to_us);
+  if (!f.user.empty()) sql += " AND username = ?", params.emplace_back(f.user);
+  if (!f.project.empty()) sql += " AND project = ?", params.emplace_back(f.project);
+  if (!f.action.empty()) sql += " AND action = ?", params.emplace_back(f.action);
+  if (!f.outcome.empty()) sql += " AND outcome = ?", params.emplace_back(f.outcome);
+  if (f.before_seq) sql += " AND seq < ?", params.emplace_back(*f.before_seq);
+  sql += " ORDER BY seq DESC LIMIT ?";
+  params.emplace_back(int64_t{f.limit});
+  std::vector<AuditRecord> out;
+  HOPS_RETURN_IF_ERROR(store.Read([&](meta::Txn& t) -> Status {
+    out.clear();
+    HOPS_ASSIGN_OR_RETURN(auto rows, t.Query(sql, params));
+    for (const auto& r : rows) out.push_back(FromRow(r));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<AuditVerification> VerifyAudit(meta::Store& store) {
+  AuditVerification v;
+  HOPS_RETURN_IF_ERROR(store.Read([&](meta::Txn& t) -> Status {
+    v = AuditVerification();
+    HOPS_ASSIGN_OR_RETURN(auto head, t.QueryOne("SELECT seq, hash FROM audit_head WHERE id = 1"));
+    if (!head) {
+      v.ok = false;
+      v.message = "the audit head row is missing";
+      return Status::Ok();
+    }
+    std::string prev = "genesis";
+    int64_t expect = 1;
+    const int64_t kChunk = 5000;
+    for (;;) {
+      HOPS_ASSIGN_OR_RETURN(auto rows, t.Query(std::string("SELECT ") + kColumns +
+                                                   " FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?",
+                                               {expect, kChunk}));
+      for (const auto& row : rows) {
+        AuditRecord r = FromRow(row);
+        auto fail = [&](const std::string& why) {
+          v.ok = false;
+          v.first_bad_seq = r.seq;
+          v.message = why;
+        };
+        if (r.seq != expect) {
+          fail("record " + std::to_string(expect) + " is missing");
+          v.first_bad_seq = expect;
+          return Status::Ok();
+        }
+        if (r.prev_hash != prev) return fail("record " + std::to_string(r.seq) + " does not follow its predecessor"), Status::Ok();
+        if (ChainHash(r) != r.hash) return fail("record " + std::to_string(r.seq) + " was altered"), Status::Ok();
+        prev = r.hash;
+        ++expect;
+        ++v.records;
+      }
+      if (static_cast<int64_t>(rows.size()) < kChunk) break;
+    }
+    if (head->Int(0) != expect - 1 || head->Str(1) != prev) {
+      v.ok = false;
+      v.first_bad_seq = expect;
+      v.message = "the log ends at record " + std::to_string(expect - 1) + " but the head says " +
+                  std::to_string(head->Int(0)) + ": records were removed from the end";
+      return Status::Ok();
+    }
+    v.message = "all " + std::to_string(v.records) + " records verify";
+    return Status::Ok();
+  }));
+  return v;
+}
+
+AuditWriter::AuditWriter(meta::Store& store, int64_t flush_ms, size_t queue_max)
+    : store_(store), flush_ms_(flush_ms), queue_max_(queue_max) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+AuditWriter::~AuditWriter() { Stop(); }
+
+void AuditWriter::Enqueue(AuditRecord rec) {
+  std::unique_lock lock(mu_);
+  // Back-pressure instead of dropping: the audit log must be complete.
+  space_cv_.wait(lock, [&] { return queue_.size() < queue_max_ || stop_; });
+  queue_.push_back(std::move(rec));
+  ++enqueued_;
+}
+
+void AuditWriter::Flush() {
+  std::unique_lock lock(mu_);
+  uint64_t target = enqueued_;
+  flush_requested_ = true;
+  cv_.notify_one();
+  flushed_cv_.wait(lock, [&] { return written_ >= target || exited_; });
+}
+
+void AuditWriter::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stop_) return;
+    stop_ = true;
+  }
+  cv_.notify_one();
+  space_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+Status AuditWriter::WriteBatch(std::vector<AuditRecord>& batch) {
+  return store_.Write([&](meta::Txn& t) -> Status {
+    for (auto& r : batch) HOPS_RETURN_IF_ERROR(AppendAudit(t, r));
+    return Status::Ok();
+  });
+}
+
+void AuditWriter::Loop() {
+  std::vector<AuditRecord> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, std::chrono::milliseconds(flush_ms_),
+                   [&] { return stop_ || flush_requested_ || queue_.size() >= 4096; });
+      flush_requested_ = false;
+      size_t n = std::min<size_t>(queue_.size(), 4096);
+      for (size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      if (batch.empty()) {
+        if (stop_) break;
+        continue;
+      }
+    }
+    space_cv_.notify_all();
+    Status st = WriteBatch(batch);
+    if (!st.ok()) {
+      log::Error("audit.batch_failed", {{"records", std::to_string(batch.size())}, {"error", st.ToString()}});
+      bool stopping;
+      {
+        std::lock_guard lock(mu_);
+        stopping = stop_;
+      }
+      if (!stopping) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        continue;  // keep the batch and try again
+      }
+    }
+    std::lock_guard lock(mu_);
+    written_ += batch.size();
+    batch.clear();
+    flushed_cv_.notify_all();
+    if (stop_ && queue_.empty()) break;
+  }
+  std::lock_guard lock(mu_);
+  exited_ = true;
+  flushed_cv_.notify_all();
+}
+
+}  // namespace hops::platform

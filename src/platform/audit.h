@@ -1,0 +1,95 @@
+// The audit log: an append-only, hash-chained record of every request.
+//
+// Each record stores the previous record's hash and its own hash,
+// SHA-256(prev_hash | fields). A single head row (seq, hash) is updated in
+// the same transaction as each append, so appends are serialised and any
+// altered, removed or reordered record breaks verification.
+//
+// Mutations append their record inside their own transaction (no change
+// without its record). Reads, failures and rejected logins are queued and
+// written in batches by AuditWriter, off the request path.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "meta/store.h"
+#include "platform/principal.h"
+
+namespace hops::platform {
+
+struct AuditRecord {
+  int64_t seq = 0;
+  int64_t ts = 0;          // wall clock, microseconds
+  std::string username;    // "" when unauthenticated
+  std::string auth;        // session, apikey, none
+  std::string client;
+  std::string method;
+  std::string route;
+  std::string action;
+  std::string target;
+  std::string project;
+  std::string outcome;     // OK or an error code
+  int64_t status = 0;      // HTTP status
+  int64_t latency_us = 0;
+  std::string request_id;
+  std::string prev_hash;
+  std::string hash;
+};
+
+// Builds a record from a request context; latency measured until now.
+AuditRecord RecordFor(const Context& ctx, const std::string& outcome, int status);
+// Appends inside a write transaction (assigns seq and hashes).
+Status AppendAudit(meta::Txn& txn, AuditRecord& rec);
+// For services: records a successful mutation in its own transaction.
+Status RecordMutation(meta::Txn& txn, Context& ctx);
+
+struct AuditFilter {
+  std::optional<int64_t> from_us, to_us;
+  std::string user, project, action, outcome;
+  int limit = 100;
+  std::optional<int64_t> before_seq;  // cursor: records with seq < this
+};
+Result<std::vector<AuditRecord>> QueryAudit(meta::Store& store, const AuditFilter& filter);
+
+struct AuditVerification {
+  bool ok = true;
+  int64_t records = 0;
+  std::optional<int64_t> first_bad_seq;
+  std::string message;
+};
+Result<AuditVerification> VerifyAudit(meta::Store& store);
+
+// Batches records and appends them on a background thread.
+class AuditWriter {
+ public:
+  AuditWriter(meta::Store& store, int64_t flush_ms, size_t queue_max);
+  ~AuditWriter();
+  void Enqueue(AuditRecord rec);
+  // Writes everything queued so far (used at shutdown and by tests).
+  void Flush();
+  void Stop();
+
+ private:
+  void Loop();
+  Status WriteBatch(std::vector<AuditRecord>& batch);
+
+  meta::Store& store_;
+  int64_t flush_ms_;
+  size_t queue_max_;
+  std::mutex mu_;
+  std::condition_variable cv_, space_cv_, flushed_cv_;
+  std::deque<AuditRecord> queue_;
+  uint64_t enqueued_ = 0, written_ = 0;
+  bool stop_ = false, flush_requested_ = false, exited_ = false;
+  std::thread thread_;
+};
+
+}  // namespace hops::platform
