@@ -100,6 +100,7 @@ net::HttpResponse App::Handle(net::HttpRequest& req) {
     if (ctx.req.route.empty()) ctx.req.route = route_label;
     audit_->Enqueue(platform::RecordFor(ctx, outcome, resp.status));
   }
+  if (ctx.who.api_key_id) audit_->TouchApiKey(ctx.who.api_key_id, Clock::Real()->NowMicros());
   return resp;
 }
 

@@ -20,6 +20,8 @@ inline boost::json::object ApiKeyJson(const services::ApiKeyInfo& k) {
   for (auto& n : platform::ScopeNames(k.scopes)) scopes.emplace_back(n);
   boost::json::object o{{"name", k.name}, {"prefix", k.prefix}, {"scopes", scopes},
                         {"created_at", FormatRfc3339(k.created_at)}};
+  if (k.last_used_at) o["last_used_at"] = FormatRfc3339(*k.last_used_at);
+  else o["last_used_at"] = nullptr;
   if (!k.key.empty()) o["key"] = k.key;
   return o;
 }

@@ -213,15 +213,23 @@ void AuditWriter::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-Status AuditWriter::WriteBatch(std::vector<AuditRecord>& batch) {
+void AuditWriter::TouchApiKey(int64_t api_key_id, int64_t when_us) {
+  std::lock_guard lock(mu_);
+  key_touches_[api_key_id] = when_us;
+}
+
+Status AuditWriter::WriteBatch(std::vector<AuditRecord>& batch, const std::map<int64_t, int64_t>& touches) {
   return store_.Write([&](meta::Txn& t) -> Status {
     for (auto& r : batch) HOPS_RETURN_IF_ERROR(AppendAudit(t, r));
+    for (auto [id, when] : touches)
+      HOPS_RETURN_IF_ERROR(t.Exec("UPDATE api_keys SET last_used_at = ? WHERE id = ?", {when, id}).status());
     return Status::Ok();
   });
 }
 
 void AuditWriter::Loop() {
   std::vector<AuditRecord> batch;
+  std::map<int64_t, int64_t> touches;
   for (;;) {
     {
       std::unique_lock lock(mu_);
@@ -233,13 +241,15 @@ void AuditWriter::Loop() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
-      if (batch.empty()) {
+      for (auto& [id, when] : key_touches_) touches[id] = std::max(touches[id], when);
+      key_touches_.clear();
+      if (batch.empty() && touches.empty()) {
         if (stop_) break;
         continue;
       }
     }
     space_cv_.notify_all();
-    Status st = WriteBatch(batch);
+    Status st = WriteBatch(batch, touches);
     if (!st.ok()) {
       log::Error("audit.batch_failed", {{"records", std::to_string(batch.size())}, {"error", st.ToString()}});
       bool stopping;
@@ -255,6 +265,7 @@ void AuditWriter::Loop() {
     std::lock_guard lock(mu_);
     written_ += batch.size();
     batch.clear();
+    touches.clear();
     flushed_cv_.notify_all();
     if (stop_ && queue_.empty()) break;
   }

@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -73,13 +74,15 @@ class AuditWriter {
   AuditWriter(meta::Store& store, int64_t flush_ms, size_t queue_max);
   ~AuditWriter();
   void Enqueue(AuditRecord rec);
+  // Notes that an API key was used; written with the next batch (last_used_at).
+  void TouchApiKey(int64_t api_key_id, int64_t when_us);
   // Writes everything queued so far (used at shutdown and by tests).
   void Flush();
   void Stop();
 
  private:
   void Loop();
-  Status WriteBatch(std::vector<AuditRecord>& batch);
+  Status WriteBatch(std::vector<AuditRecord>& batch, const std::map<int64_t, int64_t>& touches);
 
   meta::Store& store_;
   int64_t flush_ms_;
@@ -87,6 +90,7 @@ class AuditWriter {
   std::mutex mu_;
   std::condition_variable cv_, space_cv_, flushed_cv_;
   std::deque<AuditRecord> queue_;
+  std::map<int64_t, int64_t> key_touches_;  // api key id -> last use
   uint64_t enqueued_ = 0, written_ = 0;
   bool stop_ = false, flush_requested_ = false, exited_ = false;
   std::thread thread_;

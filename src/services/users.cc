@@ -265,7 +265,7 @@ Result<ApiKeyInfo> UserService::CreateApiKey(Context& ctx, const std::string& na
   if ((mask & static_cast<uint32_t>(platform::Scope::kAdmin)) && !ctx.who.admin)
     return PermissionDenied("only admins can create keys with the ADMIN scope");
   platform::NewApiKey k = platform::Authenticator::GenerateApiKey();
-  ApiKeyInfo info{name, k.prefix, mask, Now(), k.key};
+  ApiKeyInfo info{name, k.prefix, mask, Now(), std::nullopt, k.key};
   HOPS_RETURN_IF_ERROR(store_.Write([&](meta::Txn& t) -> Status {
     HOPS_ASSIGN_OR_RETURN(auto dup, t.QueryOne("SELECT id FROM api_keys WHERE user_id = ? AND name = ?",
                                                {ctx.who.user_id, name}));
@@ -284,11 +284,11 @@ Result<std::vector<ApiKeyInfo>> UserService::ListApiKeys(Context& ctx) {
   std::vector<ApiKeyInfo> out;
   HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
     out.clear();
-    HOPS_ASSIGN_OR_RETURN(auto rows, t.Query("SELECT name, prefix, scopes, created_at FROM api_keys "
+    HOPS_ASSIGN_OR_RETURN(auto rows, t.Query("SELECT name, prefix, scopes, created_at, last_used_at FROM api_keys "
                                              "WHERE user_id = ? ORDER BY name",
                                              {ctx.who.user_id}));
     for (const auto& r : rows)
-      out.push_back(ApiKeyInfo{r.Str(0), r.Str(1), static_cast<uint32_t>(r.Int(2)), r.Int(3), ""});
+      out.push_back(ApiKeyInfo{r.Str(0), r.Str(1), static_cast<uint32_t>(r.Int(2)), r.Int(3), r.OptInt(4), ""});
     return Status::Ok();
   }));
   return out;

@@ -26,6 +26,7 @@ struct ApiKeyInfo {
   std::string name, prefix;
   uint32_t scopes = 0;
   int64_t created_at = 0;
+  std::optional<int64_t> last_used_at;
   std::string key;  // only on creation
 };
 

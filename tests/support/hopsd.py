@@ -25,6 +25,7 @@ class Hopsd:
     def __init__(self, data_dir=None, args=(), env=None, admin_password=ADMIN_PASSWORD):
         self.owns_dir = data_dir is None
         self.data_dir = pathlib.Path(data_dir or tempfile.mkdtemp(prefix="hopsd-test-"))
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         self.args = list(args)
         self.env = dict(os.environ)
         self.env["HOPS_ADMIN_PASSWORD"] = admin_password

@@ -1,0 +1,27 @@
+"""Hops Python SDK: a thin client for the hopsd REST API (``/api/v1``).
+
+    import hops
+    conn = hops.login("127.0.0.1:8181", username="alice", password="...")
+    project = conn.projects.create("demo", description="first project")
+    project.members.add("bob")
+
+See ``clients/python/README.md`` and ``docs/api.md``.
+"""
+from .connection import Connection, login
+from .errors import (AlreadyExists, BadRequest, Conflict, HeadersTooLarge, HopsError,
+                     InvalidArgument, MethodNotAllowed, NotFound, PayloadTooLarge,
+                     PermissionDenied, QuotaExceeded, TooManyRequests, Unauthenticated,
+                     Unavailable, UnsupportedMediaType)
+from .projects import DATA_OWNER, DATA_SCIENTIST, MemberApi, Project, ProjectApi
+from .users import SCOPES, ApiKeyApi, UserApi
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "login", "Connection", "Project", "ProjectApi", "MemberApi", "ApiKeyApi", "UserApi",
+    "DATA_OWNER", "DATA_SCIENTIST", "SCOPES",
+    "HopsError", "BadRequest", "Unauthenticated", "PermissionDenied", "NotFound",
+    "MethodNotAllowed", "Conflict", "AlreadyExists", "QuotaExceeded", "PayloadTooLarge",
+    "UnsupportedMediaType", "InvalidArgument", "TooManyRequests", "HeadersTooLarge",
+    "Unavailable", "__version__",
+]

@@ -1,0 +1,181 @@
+"""hopsd as a server: keep-alive, request ids, headers, metrics, OpenAPI,
+timeouts, TLS, configuration, graceful shutdown, first start."""
+import http.client
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import threading
+import time
+
+import pytest
+import requests
+
+from conftest import Api
+from tests.support.hopsd import Hopsd, HOPSD
+
+
+def host_port(url):
+    host, port = url.split("//")[1].split(":")
+    return host, int(port)
+
+
+def test_keep_alive_reuses_one_connection(server):
+    conn = http.client.HTTPConnection(*host_port(server.url))
+    ids = set()
+    for _ in range(20):
+        conn.request("GET", "/healthz")
+        r = conn.getresponse()
+        r.read()
+        assert r.status == 200
+        ids.add(r.getheader("X-Request-Id"))
+    assert conn.sock is not None  # never reconnected
+    assert len(ids) == 20  # a fresh request id on every response
+    conn.close()
+
+
+def test_security_headers_and_request_id_on_errors(server):
+    r = requests.get(server.url + "/api/v1/projects")
+    assert r.status_code == 401
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Cache-Control"] == "no-store"
+    assert r.json()["error"]["request_id"] == r.headers["X-Request-Id"]
+
+
+def test_metrics(server, admin):
+    admin.get("/api/v1/projects")
+    text = admin.get("/metrics").text
+    assert 'hops_http_requests_total{method="GET",route="/api/v1/projects",status="200"}' in text
+    assert 'hops_http_request_duration_seconds_bucket{method="GET",route="/api/v1/projects",le="+Inf"}' in text
+    assert 'hops_store_transactions_total{kind="write",outcome="ok"}' in text
+    assert 'hops_store_transaction_duration_seconds_count{kind="read"}' in text
+
+
+def test_openapi_served(server, admin):
+    assert requests.get(server.url + "/api/v1/openapi.json").status_code == 401
+    doc = admin.get("/api/v1/openapi.json").json()
+    assert doc["openapi"].startswith("3.")
+    assert "/api/v1/projects/{name}/members/{username}" in doc["paths"]
+
+
+def test_idle_connections_are_closed():
+    srv = Hopsd(args=["--idle-timeout-ms", "300", "--read-timeout-ms", "300"]).start()
+    try:
+        s = socket.create_connection(host_port(srv.url))
+        s.settimeout(5)
+        start = time.time()
+        assert s.recv(10) == b""  # the server hangs up on an idle connection
+        assert time.time() - start < 3
+        s = socket.create_connection(host_port(srv.url))
+        s.settimeout(5)
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHo")  # a request that never finishes
+        assert s.recv(10) == b""
+    finally:
+        srv.cleanup()
+
+
+def test_config_from_environment_and_file(tmp_path):
+    conf = tmp_path / "hops.conf"
+    conf.write_text("# limits for this test\nmax_body_bytes = 64\n")
+    srv = Hopsd(env={"HOPS_CONFIG": str(conf)}).start()
+    try:
+        api = Api(srv.url, "Bearer " + srv.login())
+        r = api.post("/api/v1/projects", json={"name": "x" * 10, "description": "y" * 100})
+        assert r.status_code == 413
+    finally:
+        srv.cleanup()
+    bad = subprocess.run([str(HOPSD), "--no-such-flag", "1"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "unknown flag" in bad.stderr
+    helptext = subprocess.run([str(HOPSD), "--help"], capture_output=True, text=True).stdout
+    assert "HOPS_DATA_DIR" in helptext and "max_failed_logins" in helptext
+
+
+def test_sigterm_drains_in_flight_requests(server):
+    srv = Hopsd().start()
+    results = []
+
+    def slow_login():
+        # Argon2id makes a login take tens of milliseconds: a real in-flight request.
+        try:
+            r = requests.post(srv.url + "/api/v1/auth/login",
+                              json={"username": "admin", "password": srv.admin_password}, timeout=10)
+            results.append(r.status_code)
+        except requests.RequestException as e:
+            results.append(repr(e))
+
+    threads = [threading.Thread(target=slow_login) for _ in range(6)]
+    for t in threads:
+        t.start()
+    time.sleep(0.03)
+    srv.proc.send_signal(signal.SIGTERM)
+    for t in threads:
+        t.join()
+    assert srv.proc.wait(15) == 0
+    # every request that had reached the server was answered
+    assert all(r == 200 for r in results if isinstance(r, int)), results
+    assert results.count(200) >= 1, results
+    with pytest.raises(requests.ConnectionError):
+        requests.get(srv.url + "/healthz", timeout=2)
+    assert "hopsd.stopped" in srv.log()
+    srv.cleanup()
+
+
+def test_tls_listener(tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"], check=True, capture_output=True)
+    srv = Hopsd(args=["--tls-cert", str(cert), "--tls-key", str(key)])
+    srv.url = None
+    addr_file = srv.data_dir / "hopsd.addr"
+    srv.proc = subprocess.Popen([str(HOPSD), "--listen", "127.0.0.1:0", "--data-dir", str(srv.data_dir),
+                                 "--tls-cert", str(cert), "--tls-key", str(key)],
+                                env=srv.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            if addr_file.exists() and addr_file.read_text().strip():
+                break
+            time.sleep(0.05)
+        url = "https://" + addr_file.read_text().strip()
+        r = requests.get(url + "/healthz", verify=str(cert))
+        assert r.status_code == 200 and r.headers["X-Request-Id"]
+        r = requests.post(url + "/api/v1/auth/login", json={"username": "admin", "password": srv.admin_password},
+                          verify=str(cert))
+        assert r.status_code == 200
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(url + "/healthz")  # not trusted without the certificate
+    finally:
+        srv.cleanup()
+
+
+def test_first_start_prints_generated_admin_password_once(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "HOPS_ADMIN_PASSWORD"}
+    srv = Hopsd(data_dir=tmp_path / "d")
+    srv.env = env
+    srv.start()
+    srv.stop()
+    log = srv.log()
+    assert "password:" in log
+    password = log.split("password:")[1].split()[0]
+    srv.log_path.write_text("")
+    srv.start()
+    try:
+        assert "password:" not in srv.log()
+        assert srv.login("admin", password)
+    finally:
+        srv.stop()
+
+
+def test_refuses_store_newer_than_binary(tmp_path):
+    srv = Hopsd(data_dir=tmp_path / "d").start()
+    srv.stop()
+    db = sqlite3.connect(tmp_path / "d" / "meta.db")
+    db.execute("INSERT INTO schema_version (version, applied_at) VALUES (9999, 0)")
+    db.commit()
+    db.close()
+    p = subprocess.run([str(HOPSD), "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path / "d")],
+                       capture_output=True, text=True, env=srv.env, timeout=20)
+    assert p.returncode != 0
+    assert "newer" in p.stderr and "9999" in p.stderr
