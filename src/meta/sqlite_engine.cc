@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -220,7 +221,20 @@ class SqliteStore : public Store {
   }
 
  private:
+  // Each thread keeps one reader connection for this store (no lock on the
+  // hot path); other readers come from the shared pool.
+  struct ThreadReader {
+    uint64_t generation = 0;  // the store the parked connection belongs to
+    std::unique_ptr<Conn> conn;
+  };
+  static ThreadReader& Mine() {
+    thread_local ThreadReader r;
+    return r;
+  }
+
   Result<std::unique_ptr<Conn>> AcquireReader() {
+    ThreadReader& mine = Mine();
+    if (mine.generation == generation_ && mine.conn) return std::move(mine.conn);
     {
       std::lock_guard<std::mutex> g(pool_mu_);
       if (!readers_.empty()) {
@@ -232,11 +246,24 @@ class SqliteStore : public Store {
     return Conn::Open(path_, sync_, true);
   }
   void ReleaseReader(std::unique_ptr<Conn> c) {
+    ThreadReader& mine = Mine();
+    if (mine.generation != generation_ || !mine.conn) {
+      mine.generation = generation_;
+      mine.conn = std::move(c);  // closes a reader parked for another (closed) store
+      return;
+    }
     std::lock_guard<std::mutex> g(pool_mu_);
     if (readers_.size() < 64) readers_.push_back(std::move(c));
   }
 
   std::string path_, sync_;
+  // Distinguishes stores that reuse an address, so a thread never uses a
+  // reader parked for a store that has been closed.
+  const uint64_t generation_ = NextGeneration();
+  static uint64_t NextGeneration() {
+    static std::atomic<uint64_t> g{1};
+    return g.fetch_add(1);
+  }
   std::mutex write_mu_;
   std::unique_ptr<Conn> writer_;
   std::mutex pool_mu_;
@@ -246,6 +273,12 @@ class SqliteStore : public Store {
 }  // namespace
 
 Result<std::unique_ptr<Store>> OpenSqlite(const std::string& path, const std::string& sync) {
+  // Memory statistics take a global mutex on every allocation; we do not use them.
+  static const int kConfigured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return sqlite3_initialize();
+  }();
+  if (kConfigured != SQLITE_OK) return Unavailable("cannot initialise SQLite");
   if (sync != "full" && sync != "normal") return InvalidArgument("store sync must be full or normal");
   auto s = std::make_unique<SqliteStore>(path, sync);
   HOPS_RETURN_IF_ERROR(s->Init());

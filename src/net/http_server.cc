@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include <sys/socket.h>
+
 #include "core/log.h"
 
 namespace hops::net {
@@ -36,17 +38,23 @@ std::string NewRequestId() {
 
 }  // namespace
 
+// One worker: an io_context run by one thread, with its own acceptor on the
+// shared port (SO_REUSEPORT), so a connection never hops between threads.
+struct Worker {
+  asio::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
+};
+
 struct HttpServer::Impl {
   ServerOptions opt;
   Handler handler;
-  asio::io_context ioc;
   std::optional<ssl::context> tls;
-  tcp::acceptor acceptor{ioc};
+  std::vector<std::unique_ptr<Worker>> workers;
   std::atomic<bool> draining{false};
   std::atomic<int64_t> in_flight{0};
   std::string bound;
 
-  void Accept();
+  void Accept(Worker& w);
 };
 
 namespace {
@@ -185,10 +193,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
 }  // namespace
 
-void HttpServer::Impl::Accept() {
-  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket sock) {
+void HttpServer::Impl::Accept(Worker& w) {
+  w.acceptor.async_accept(w.ioc, [this, &w](beast::error_code ec, tcp::socket sock) {
     if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+      if (ec == asio::error::operation_aborted || !w.acceptor.is_open()) return;
       log::Warn("http.accept_failed", {{"error", ec.message()}});
     } else {
       beast::error_code ep_ec;
@@ -203,7 +211,7 @@ void HttpServer::Impl::Accept() {
         std::make_shared<Session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(sock)), client)->Start();
       }
     }
-    if (!draining.load()) Accept();
+    if (!draining.load()) Accept(w);
   });
 }
 
@@ -220,10 +228,13 @@ Status HttpServer::Start() {
   if (colon == std::string::npos) return InvalidArgument("listen address must be HOST:PORT, got '" + s.opt.listen + "'");
   std::string host = s.opt.listen.substr(0, colon), port = s.opt.listen.substr(colon + 1);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  int n = s.opt.workers > 0 ? s.opt.workers : static_cast<int>(std::thread::hardware_concurrency());
+  if (n <= 0) n = 2;
+  for (int i = 0; i < n; ++i) s.workers.push_back(std::make_unique<Worker>());
   beast::error_code ec;
   auto addr = asio::ip::make_address(host, ec);
   if (ec) {
-    tcp::resolver resolver(s.ioc);
+    tcp::resolver resolver(s.workers[0]->ioc);
     auto results = resolver.resolve(host, port, ec);
     if (ec || results.empty()) return InvalidArgument("cannot resolve listen host '" + host + "'");
     addr = results.begin()->endpoint().address();
@@ -241,42 +252,52 @@ Status HttpServer::Start() {
     s.tls->use_private_key_file(s.opt.tls_key, ssl::context::pem, ec);
     if (ec) return InvalidArgument("cannot load TLS key '" + s.opt.tls_key + "': " + ec.message());
   }
-  s.acceptor.open(ep.protocol(), ec);
-  if (!ec) s.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) s.acceptor.bind(ep, ec);
-  if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return Unavailable("cannot listen on " + s.opt.listen + ": " + ec.message());
-  auto local = s.acceptor.local_endpoint();
+  // The first acceptor binds (possibly port 0); the others join its port.
+  for (size_t i = 0; i < s.workers.size(); ++i) {
+    tcp::acceptor& a = s.workers[i]->acceptor;
+    a.open(ep.protocol(), ec);
+    if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) {
+      int one = 1;
+      if (::setsockopt(a.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+        ec = beast::error_code(errno, boost::system::system_category());
+    }
+    if (!ec) a.bind(ep, ec);
+    if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return Unavailable("cannot listen on " + s.opt.listen + ": " + ec.message());
+    if (i == 0) ep.port(a.local_endpoint().port());
+  }
+  auto local = s.workers[0]->acceptor.local_endpoint();
   s.bound = (local.address().is_v6() ? "[" + local.address().to_string() + "]" : local.address().to_string()) +
             ":" + std::to_string(local.port());
-  s.Accept();
+  for (auto& w : s.workers) s.Accept(*w);
   return Status::Ok();
 }
 
 std::string HttpServer::bound_address() const { return impl_->bound; }
 
 void HttpServer::Run() {
-  int n = impl_->opt.workers > 0 ? impl_->opt.workers : static_cast<int>(std::thread::hardware_concurrency());
-  if (n <= 0) n = 2;
   std::vector<std::thread> threads;
-  for (int i = 1; i < n; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
-  impl_->ioc.run();
+  for (size_t i = 1; i < impl_->workers.size(); ++i) threads.emplace_back([w = impl_->workers[i].get()] { w->ioc.run(); });
+  if (!impl_->workers.empty()) impl_->workers[0]->ioc.run();
   for (auto& t : threads) t.join();
 }
 
 void HttpServer::Shutdown(int grace_ms) {
   Impl& s = *impl_;
   if (s.draining.exchange(true)) return;
-  asio::post(s.ioc, [&s] {
-    beast::error_code ec;
-    s.acceptor.close(ec);
-  });
+  for (auto& w : s.workers) {
+    asio::post(w->ioc, [w = w.get()] {
+      beast::error_code ec;
+      w->acceptor.close(ec);
+    });
+  }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
   while (s.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   // Responses already written are flushed by their write handlers; give them a moment.
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  s.ioc.stop();
+  for (auto& w : s.workers) w->ioc.stop();
 }
 
 }  // namespace hops::net

@@ -1,6 +1,11 @@
 // Audit log: chained appends, queries, verification, and the batch writer.
 #include "platform/audit.h"
 
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <chrono>
 
 #include "core/crypto.h"
@@ -83,21 +88,33 @@ AuditRecord RecordFor(const Context& ctx, const std::string& outcome, int status
   return r;
 }
 
-Status AppendAudit(meta::Txn& txn, AuditRecord& rec) {
+Status AppendAuditBatch(meta::Txn& txn, std::vector<AuditRecord>& recs) {
+  if (recs.empty()) return Status::Ok();
   HOPS_ASSIGN_OR_RETURN(auto head,
                         txn.QueryOne("SELECT seq, hash FROM audit_head WHERE id = 1" + txn.ForUpdate()));
   if (!head) return Internal("audit head row is missing; the store is damaged");
-  rec.seq = head->Int(0) + 1;
-  rec.prev_hash = head->Str(1);
-  rec.hash = ChainHash(rec);
-  HOPS_RETURN_IF_ERROR(
-      txn.Exec(std::string("INSERT INTO audit_log (") + kColumns +
-                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               {rec.seq, rec.ts, rec.username, rec.auth, rec.client, rec.method, rec.route, rec.action,
-                rec.target, rec.project, rec.outcome, rec.status, rec.latency_us, rec.request_id,
-                rec.prev_hash, rec.hash})
-          .status());
-  return txn.Exec("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", {rec.seq, rec.hash}).status();
+  int64_t seq = head->Int(0);
+  std::string prev = head->Str(1);
+  static const std::string kInsert = std::string("INSERT INTO audit_log (") + kColumns +
+                                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  for (AuditRecord& rec : recs) {
+    rec.seq = ++seq;
+    rec.prev_hash = prev;
+    rec.hash = ChainHash(rec);
+    prev = rec.hash;
+    HOPS_RETURN_IF_ERROR(txn.Exec(kInsert, {rec.seq, rec.ts, rec.username, rec.auth, rec.client, rec.method,
+                                            rec.route, rec.action, rec.target, rec.project, rec.outcome, rec.status,
+                                            rec.latency_us, rec.request_id, rec.prev_hash, rec.hash})
+                             .status());
+  }
+  return txn.Exec("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", {seq, prev}).status();
+}
+
+Status AppendAudit(meta::Txn& txn, AuditRecord& rec) {
+  std::vector<AuditRecord> one{rec};
+  HOPS_RETURN_IF_ERROR(AppendAuditBatch(txn, one));
+  rec = std::move(one.front());
+  return Status::Ok();
 }
 
 Status RecordMutation(meta::Txn& txn, Context& ctx) {
@@ -220,7 +237,7 @@ void AuditWriter::TouchApiKey(int64_t api_key_id, int64_t when_us) {
 
 Status AuditWriter::WriteBatch(std::vector<AuditRecord>& batch, const std::map<int64_t, int64_t>& touches) {
   return store_.Write([&](meta::Txn& t) -> Status {
-    for (auto& r : batch) HOPS_RETURN_IF_ERROR(AppendAudit(t, r));
+    HOPS_RETURN_IF_ERROR(AppendAuditBatch(t, batch));
     for (auto [id, when] : touches)
       HOPS_RETURN_IF_ERROR(t.Exec("UPDATE api_keys SET last_used_at = ? WHERE id = ?", {when, id}).status());
     return Status::Ok();
@@ -228,19 +245,23 @@ Status AuditWriter::WriteBatch(std::vector<AuditRecord>& batch, const std::map<i
 }
 
 void AuditWriter::Loop() {
+  // Batched audit writing is background work: SCHED_BATCH (no wake-up
+  // preemption of request threads) and a lower nice value.
+  {
+    sched_param sp{};
+    pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
+    sched_setscheduler(tid, SCHED_BATCH, &sp);
+    setpriority(PRIO_PROCESS, static_cast<id_t>(tid), 10);
+  }
   std::vector<AuditRecord> batch;
   std::map<int64_t, int64_t> touches;
   for (;;) {
     {
       std::unique_lock lock(mu_);
       cv_.wait_for(lock, std::chrono::milliseconds(flush_ms_),
-                   [&] { return stop_ || flush_requested_ || queue_.size() >= 4096; });
+                   [&] { return stop_ || flush_requested_ || queue_.size() >= 16384; });
       flush_requested_ = false;
-      size_t n = std::min<size_t>(queue_.size(), 4096);
-      for (size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+      batch.swap(queue_);  // O(1) under the lock; the writer works on its own copy
       for (auto& [id, when] : key_touches_) touches[id] = std::max(touches[id], when);
       key_touches_.clear();
       if (batch.empty() && touches.empty()) {

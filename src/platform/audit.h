@@ -49,6 +49,8 @@ struct AuditRecord {
 AuditRecord RecordFor(const Context& ctx, const std::string& outcome, int status);
 // Appends inside a write transaction (assigns seq and hashes).
 Status AppendAudit(meta::Txn& txn, AuditRecord& rec);
+// Appends several records with one read and one update of the chain head.
+Status AppendAuditBatch(meta::Txn& txn, std::vector<AuditRecord>& recs);
 // For services: records a successful mutation in its own transaction.
 Status RecordMutation(meta::Txn& txn, Context& ctx);
 
@@ -89,7 +91,7 @@ class AuditWriter {
   size_t queue_max_;
   std::mutex mu_;
   std::condition_variable cv_, space_cv_, flushed_cv_;
-  std::deque<AuditRecord> queue_;
+  std::vector<AuditRecord> queue_;
   std::map<int64_t, int64_t> key_touches_;  // api key id -> last use
   uint64_t enqueued_ = 0, written_ = 0;
   bool stop_ = false, flush_requested_ = false, exited_ = false;

@@ -160,3 +160,22 @@ def test_registration_disabled_by_default(server):
     r = requests.post(server.url + "/api/v1/auth/register",
                       json={"username": "selfmade", "password": "password-123", "email": "s@x.io"})
     assert r.status_code == 403 and "disabled" in r.json()["error"]["message"]
+
+
+def test_registration_when_enabled_waits_for_approval():
+    from tests.support.hopsd import Hopsd
+    srv = Hopsd(args=["--allow-registration", "true"]).start()
+    try:
+        r = requests.post(srv.url + "/api/v1/auth/register",
+                          json={"username": "newbie", "password": "password-123", "email": "n@x.io"})
+        assert r.status_code == 201 and r.json()["status"] == "PENDING"
+        again = requests.post(srv.url + "/api/v1/auth/register",
+                              json={"username": "newbie", "password": "password-123", "email": "n@x.io"})
+        assert again.status_code == 409
+        r = requests.post(srv.url + "/api/v1/auth/login", json={"username": "newbie", "password": "password-123"})
+        assert r.status_code == 403 and "approval" in r.json()["error"]["message"]
+        admin = Api(srv.url, "Bearer " + srv.login())
+        assert admin.patch("/api/v1/users/newbie", json={"status": "ACTIVE"}).json()["status"] == "ACTIVE"
+        assert srv.login("newbie", "password-123")
+    finally:
+        srv.cleanup()

@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# HTTP benchmark: hopsd `GET /api/v1/projects/bench` (API-key auth) against
+# nginx serving the very same body bytes from a static file.
+#
+# Knobs (environment):
+#   DURATION  wrk duration per measurement        (default 10s)
+#   WARMUP    discarded wrk run before each one   (default 1s; 0 to skip)
+#   CONNS     connection counts to measure         (default "1 16 64")
+#   HOPSD     hopsd binary                         (default build/hopsd)
+#   HOPSD_ARGS extra hopsd flags, e.g. "--workers 1" (default none)
+#   RESULTS   directory for the Markdown result    (default bench/results)
+#
+# Output: a Markdown table on stdout and in $RESULTS/http-<date>.md, raw wrk
+# output in $RESULTS/http-<date>/. Exit status 1 if wrk saw non-2xx responses
+# or socket errors.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+DURATION="${DURATION:-10s}"
+WARMUP="${WARMUP:-1s}"
+CONNS="${CONNS:-1 16 64}"
+HOPSD="${HOPSD:-$REPO/build/hopsd}"
+HOPSD_ARGS="${HOPSD_ARGS:-}"
+RESULTS="${RESULTS:-$REPO/bench/results}"
+PY=/usr/bin/python3
+
+for tool in wrk nginx "$PY"; do
+    command -v "$tool" >/dev/null || { echo "run.sh: $tool not found" >&2; exit 2; }
+done
+
+TMP="$(mktemp -d /tmp/hops-bench-http.XXXXXX)"
+HOPSD_PID=""
+NGINX_PID=""
+
+stop_pid() { # pid name
+    local pid="$1" name="$2" i
+    [[ -n "$pid" ]] || return 0
+    kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 1 100); do          # up to 10 s
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    echo "run.sh: $name (pid $pid) did not stop on SIGTERM; sending SIGKILL" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    stop_pid "$NGINX_PID" nginx
+    stop_pid "$HOPSD_PID" hopsd
+    wait 2>/dev/null || true
+    if [[ $rc -ne 0 && $rc -ne 1 && -f "$TMP/hopsd.log" ]]; then
+        echo "run.sh: failed (rc $rc); last hopsd log lines:" >&2
+        tail -n 20 "$TMP/hopsd.log" >&2 || true
+    fi
+    rm -rf "$TMP"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+die() { echo "run.sh: $*" >&2; exit 2; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_port() { # port name pid
+    local i
+    for i in $(seq 1 300); do          # up to 30 s
+        port_open "$1" && return 0
+        kill -0 "$3" 2>/dev/null || die "$2 exited before listening on port $1"
+        sleep 0.1
+    done
+    die "$2 did not listen on port $1 within 30 s"
+}
+
+free_port() {
+    "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# The binary may be briefly missing while someone rebuilds it: wait, then take
+# a private copy so a rebuild during the run cannot change what is measured.
+for i in $(seq 1 120); do
+    [[ -x "$HOPSD" ]] && break
+    [[ $i -eq 1 ]] && echo "run.sh: waiting for $HOPSD to appear (rebuild in progress?)" >&2
+    sleep 1
+done
+[[ -x "$HOPSD" ]] || die "hopsd binary $HOPSD not found"
+sleep 1   # let a link that just finished settle
+HOPSD_MTIME="$(date -r "$HOPSD" '+%Y-%m-%d %H:%M:%S')"
+cp "$HOPSD" "$TMP/hopsd"
+
+# --- 1. hopsd ---------------------------------------------------------------
+export HOPS_ADMIN_PASSWORD="bench-$("$PY" -c 'import secrets; print(secrets.token_hex(12))')"
+mkdir -p "$TMP/hops"
+"$TMP/hopsd" --listen 127.0.0.1:0 --data-dir "$TMP/hops" --store-sync normal \
+    $HOPSD_ARGS >"$TMP/hopsd.log" 2>&1 &
+HOPSD_PID=$!
+for i in $(seq 1 300); do
+    [[ -s "$TMP/hops/hopsd.addr" ]] && break
+    kill -0 "$HOPSD_PID" 2>/dev/null || die "hopsd exited during startup"
+    sleep 0.1
+done
+[[ -s "$TMP/hops/hopsd.addr" ]] || die "hopsd wrote no $TMP/hops/hopsd.addr within 30 s"
+HOPSD_ADDR="$(tr -d '[:space:]' <"$TMP/hops/hopsd.addr")"
+HOPSD_PORT="${HOPSD_ADDR##*:}"
+wait_port "$HOPSD_PORT" hopsd "$HOPSD_PID"
+HOPSD_URL="http://$HOPSD_ADDR"
+
+# --- 2. provision + same body for nginx --------------------------------------
+URL_PATH=/api/v1/projects/bench
+mkdir -p "$TMP/www/api/v1/projects"
+HOPS_BENCH_APIKEY="$("$PY" "$HERE/provision.py" "$HOPSD_URL" "$TMP/www$URL_PATH")"
+export HOPS_BENCH_APIKEY
+unset HOPS_ADMIN_PASSWORD
+BODY_BYTES="$(stat -c %s "$TMP/www$URL_PATH")"
+
+# nginx workers may run as an unprivileged user (when we are root): let them
+# read the document root.
+chmod 755 "$TMP" "$TMP/www" "$TMP/www/api" "$TMP/www/api/v1" "$TMP/www/api/v1/projects"
+chmod 644 "$TMP/www$URL_PATH"
+
+NGINX_PORT="$(free_port)"
+mkdir -p "$TMP/nginx"
+cat >"$TMP/nginx/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    default_type application/json;
+    client_body_temp_path $TMP/nginx/client_body;
+    proxy_temp_path $TMP/nginx/proxy;
+    fastcgi_temp_path $TMP/nginx/fastcgi;
+    uwsgi_temp_path $TMP/nginx/uwsgi;
+    scgi_temp_path $TMP/nginx/scgi;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        root $TMP/www;
+        location / { types { } default_type application/json; }
+    }
+}
+EOF
+nginx -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" -e "$TMP/nginx/error.log" \
+    >"$TMP/nginx/stdout.log" 2>&1 &
+NGINX_PID=$!
+wait_port "$NGINX_PORT" nginx "$NGINX_PID"
+NGINX_URL="http://127.0.0.1:$NGINX_PORT"
+
+# Both must answer 200 with identical body bytes before we measure.
+"$PY" - "$HOPSD_URL$URL_PATH" "$NGINX_URL$URL_PATH" <<'EOF' || die "sanity check failed"
+import os, sys, requests
+h = {"Authorization": "ApiKey " + os.environ["HOPS_BENCH_APIKEY"]}
+a, b = (requests.get(u, headers=h, timeout=10) for u in sys.argv[1:3])
+if a.status_code != 200 or b.status_code != 200:
+    sys.exit(f"run.sh: sanity check: hopsd HTTP {a.status_code}, nginx HTTP {b.status_code}")
+if a.content != b.content:
+    sys.exit("run.sh: sanity check: hopsd and nginx bodies differ")
+EOF
+
+# --- 3. measure ---------------------------------------------------------------
+STAMP="$(date '+%Y-%m-%d_%H%M%S')"
+RAW="$RESULTS/http-$STAMP"
+mkdir -p "$RAW"
+LUA="$HERE/apikey.lua"
+
+run_wrk() { # name url conns
+    local name="$1" url="$2" c="$3" t=$(( $3 < 2 ? $3 : 2 ))
+    if [[ "$WARMUP" != 0 && "$WARMUP" != 0s ]]; then
+        wrk -t"$t" -c"$c" -d"$WARMUP" -s "$LUA" "$url" >/dev/null 2>&1 || true
+    fi
+    echo "== $name c=$c: wrk -t$t -c$c -d$DURATION --latency $url" >&2
+    wrk -t"$t" -c"$c" -d"$DURATION" --latency -s "$LUA" "$url" >"$RAW/$name-$c.txt" 2>&1 \
+        || echo "run.sh: wrk against $name at c=$c exited non-zero" >&2
+}
+
+for c in $CONNS; do
+    [[ "$c" =~ ^[1-9][0-9]*$ ]] || die "bad connection count '$c' in CONNS"
+    run_wrk hopsd "$HOPSD_URL$URL_PATH" "$c"
+    kill -0 "$HOPSD_PID" 2>/dev/null || die "hopsd died during the c=$c run"
+    run_wrk nginx "$NGINX_URL$URL_PATH" "$c"
+done
+
+# hopsd must still be healthy after the load.
+"$PY" - "$HOPSD_URL$URL_PATH" <<'EOF' || echo "run.sh: hopsd unhealthy after load" >&2
+import os, sys, requests
+r = requests.get(sys.argv[1], headers={"Authorization": "ApiKey " + os.environ["HOPS_BENCH_APIKEY"]}, timeout=10)
+if r.status_code != 200:
+    sys.exit(f"run.sh: after load hopsd answered HTTP {r.status_code}: {r.text[:300]}")
+EOF
+grep -iE '"level":"(warn|error)"|\b(WARN|ERROR)\b' "$TMP/hopsd.log" | sort | uniq -c | sort -rn | head -20 \
+    >"$RAW/hopsd-warnings.txt" || true
+cp "$TMP/hopsd.log" "$RAW/hopsd.log"
+
+# --- 4. report ----------------------------------------------------------------
+COMMIT="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+DIRTY="$(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null | wc -l)"
+[[ "$DIRTY" -gt 0 ]] && COMMIT="$COMMIT (+$DIRTY modified tracked files)"
+CPU="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || echo unknown)"
+cat >"$RAW/facts.txt" <<EOF
+date: $(date '+%Y-%m-%d %H:%M:%S %z')
+host: nproc $(nproc), CPU $CPU, $(uname -sr)
+hopsd: commit $COMMIT, binary $HOPSD (built $HOPSD_MTIME), --store-sync normal, ${HOPSD_ARGS:-otherwise default settings (workers = CPU count)}
+nginx: $(nginx -v 2>&1 | sed 's/^nginx version: //'), worker_processes 1, access_log off, static file
+wrk: $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}'), threads min(2, connections), duration $DURATION, warm-up $WARMUP (discarded), runs on the same machine
+request: GET $URL_PATH with Authorization: ApiKey (both servers), body $BODY_BYTES bytes
+raw wrk output: ${RAW#$REPO/}/
+EOF
+rc=0
+CONNS="$CONNS" "$PY" "$HERE/report.py" "$RAW" "$RESULTS/http-$STAMP.md" || rc=$?
+echo
+echo "Written to ${RESULTS#$REPO/}/http-$STAMP.md"
+if [[ -s "$RAW/hopsd-warnings.txt" ]]; then
+    echo "hopsd logged warnings/errors (count, line):"
+    cat "$RAW/hopsd-warnings.txt"
+fi
+exit "$rc"
