@@ -73,7 +73,10 @@ Status Save(const Saved& s) {
   if (!s.ca_file.empty()) o["ca_file"] = s.ca_file;
   fs::path tmp = dir / "config.json.tmp";
   {
+    // Created 0600 from the start: the file holds a token or an API key.
+    mode_t old = umask(077);
     std::ofstream out(tmp, std::ios::trunc);
+    umask(old);
     if (!out) return hops::Unavailable("cannot write " + tmp.string());
     out << json::serialize(o) << "\n";
   }
@@ -299,7 +302,7 @@ int main(int argc, char** argv) {
       s.token.clear();
       s.api_key.clear();
       HOPS_RETURN_IF_ERROR(Save(s));
-      std::cout << "Logged out\n";
+      std::cout << (as_json ? "{\"ok\":true}" : "Logged out") << "\n";
       return Status::Ok();
     };
   });

@@ -103,6 +103,8 @@ Result<HttpResponse> HttpClient::Send(const std::string& method, const std::stri
     beast::get_lowest_layer(stream).connect(results);
     stream.handshake(ssl::stream_base::client);
     return Exchange(stream, req, opt_.timeout_ms);
+  } catch (const boost::system::system_error& e) {
+    return Unavailable("cannot reach " + opt_.endpoint + ": " + e.code().message());
   } catch (const std::exception& e) {
     return Unavailable("cannot reach " + opt_.endpoint + ": " + e.what());
   }

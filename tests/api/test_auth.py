@@ -3,7 +3,7 @@ import time
 
 import requests
 
-from conftest import Api, unique
+from tests.support.api import Api, unique
 
 
 def test_login_and_me(server, admin):

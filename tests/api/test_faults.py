@@ -6,7 +6,7 @@ import time
 
 import requests
 
-from conftest import Api
+from tests.support.api import Api
 from tests.support.hopsd import Hopsd
 
 

@@ -1,7 +1,7 @@
 """Projects, members and quotas through the REST API."""
 import requests
 
-from conftest import Api, unique
+from tests.support.api import Api, unique
 
 
 def test_project_crud(admin, user_factory):

@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 
-from conftest import Api
+from tests.support.api import Api
 from tests.support.hopsd import Hopsd, HOPSD
 
 

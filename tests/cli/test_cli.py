@@ -56,13 +56,9 @@ def _wait_for(path, timeout=60):
 @pytest.fixture(scope="module")
 def server():
     for binary in (support.HOPSD, support.HOPS_CLI):
-        if not _wait_for(binary, timeout=30):
-            pytest.skip(f"{binary} not found (build it or set HOPS_BIN_DIR)")
-    srv = support.Hopsd().start()
-    try:
+        assert _wait_for(binary, timeout=30), f"{binary} not found (run `make build` or set HOPS_BIN_DIR)"
+    with support.running() as srv:
         yield srv
-    finally:
-        srv.cleanup()
 
 
 @pytest.fixture(scope="module")

@@ -20,13 +20,8 @@ _counter = itertools.count(1)
 
 @pytest.fixture(scope="module")
 def server():
-    if not support.HOPSD.exists():
-        pytest.skip(f"hopsd binary not found at {support.HOPSD} (build it or set HOPS_BIN_DIR)")
-    srv = support.Hopsd().start()
-    try:
+    with support.running() as srv:
         yield srv
-    finally:
-        srv.cleanup()
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@
 
 The first section needs no server (host parsing, error mapping, headers and
 pagination against a tiny in-process fake). The rest runs against a real
-hopsd started by tests/support/hopsd.py (one per module; see conftest.py) and
-is skipped when build/hopsd does not exist.
+hopsd started by tests/support/hopsd.py (one per module; see conftest.py); a
+missing build/hopsd is an error, not a skip.
 """
 import http.server
 import json

@@ -4,6 +4,7 @@ Each server gets an ephemeral port (`--listen 127.0.0.1:0`) and its own
 temporary data directory; hopsd writes the address it bound to into
 `<data-dir>/hopsd.addr`, which is how tests find it.
 """
+import contextlib
 import os
 import pathlib
 import shutil
@@ -94,3 +95,19 @@ class Hopsd:
         s = requests.Session()
         s.headers["Authorization"] = "Bearer " + self.login(username, password)
         return s
+
+
+@contextlib.contextmanager
+def running(args=(), **kw):
+    """A started hopsd for the duration of a `with` block (fixtures use it).
+
+    A missing binary is an error, never a skip: a suite that silently skips
+    would let a broken build pass.
+    """
+    if not HOPSD.exists():
+        raise RuntimeError(f"hopsd binary not found at {HOPSD}; run `make build` or set HOPS_BIN_DIR")
+    srv = Hopsd(args=args, **kw).start()
+    try:
+        yield srv
+    finally:
+        srv.cleanup()

@@ -1,0 +1,30 @@
+"""Small REST helpers shared by the API tests."""
+import uuid
+
+import requests
+
+
+class Api:
+    """A thin client bound to one server and one credential."""
+
+    def __init__(self, url, auth=None):
+        self.url = url
+        self.s = requests.Session()
+        if auth:
+            self.s.headers["Authorization"] = auth
+
+    def __getattr__(self, method):
+        def call(path, **kw):
+            return self.s.request(method.upper(), self.url + path, **kw)
+        return call
+
+
+def unique(prefix="p"):
+    return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+def make_user(server, admin_api, name=None, password="password-123"):
+    name = name or unique("u")
+    r = admin_api.post("/api/v1/users", json={"username": name, "password": password, "email": f"{name}@example.org"})
+    assert r.status_code == 201, r.text
+    return name, Api(server.url, "Bearer " + server.login(name, password))
