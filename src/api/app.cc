@@ -23,6 +23,7 @@ net::HttpResponse ErrorResponse(const Status& st, const std::string& request_id)
   net::HttpResponse r;
   r.status = HttpStatusFor(st.code());
   r.body = net::ErrorBody(CodeName(st.code()), st.message(), request_id);
+  if (st.retry_after_s() > 0) r.headers.emplace_back("Retry-After", std::to_string(st.retry_after_s()));
   return r;
 }
 
@@ -45,6 +46,7 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, std::string* gene
   services::UserSettings us;
   us.allow_registration = config.Bool("allow_registration");
   us.max_failed_logins = static_cast<int>(config.Int("max_failed_logins"));
+  us.login_failures_per_address_per_minute = config.Int("login_failures_per_address");
   app->users_ = std::make_unique<services::UserService>(*app->store_, *app->auth_, us);
   services::ProjectSettings ps;
   ps.max_projects_per_user = config.Int("max_projects_per_user");
@@ -56,7 +58,8 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, std::string* gene
   const char* pw = std::getenv("HOPS_ADMIN_PASSWORD");
   HOPS_RETURN_IF_ERROR(app->users_->Bootstrap(pw ? pw : "", generated_admin_password));
 
-  app->services_.reset(new Services{*app->store_, *app->users_, *app->projects_, app->metrics_});
+  app->audit_service_ = std::make_unique<services::AuditService>(*app->store_);
+  app->services_.reset(new Services{*app->store_, *app->users_, *app->projects_, *app->audit_service_, app->metrics_});
   RegisterSystemRoutes(app->router_, *app->services_);
   RegisterAuthRoutes(app->router_, *app->services_);
   RegisterUserRoutes(app->router_, *app->services_);
@@ -102,6 +105,18 @@ net::HttpResponse App::Handle(net::HttpRequest& req) {
   }
   if (ctx.who.api_key_id) audit_->TouchApiKey(ctx.who.api_key_id, Clock::Real()->NowMicros());
   return resp;
+}
+
+void App::RecordRejected(const net::HttpRequest& req, int status, const std::string& code) {
+  metrics_.Observe(req.method.empty() ? "UNKNOWN" : req.method, "rejected", status, 0);
+  platform::Context ctx;
+  ctx.req.request_id = req.request_id;
+  ctx.req.client = req.client;
+  ctx.req.method = req.method;
+  ctx.req.route = "rejected";
+  ctx.req.action = "http.reject";
+  ctx.req.target = req.target;
+  audit_->Enqueue(platform::RecordFor(ctx, code, status));
 }
 
 net::HttpResponse App::Dispatch(net::HttpRequest& req, platform::Context& ctx, std::string* route_label) {

@@ -13,6 +13,7 @@
 #include "net/http_types.h"
 #include "platform/audit.h"
 #include "platform/auth.h"
+#include "services/audit.h"
 #include "services/projects.h"
 #include "services/users.h"
 
@@ -23,6 +24,7 @@ struct Services {
   meta::Store& store;
   services::UserService& users;
   services::ProjectService& projects;
+  services::AuditService& audit;
   Metrics& metrics;
 };
 
@@ -34,6 +36,8 @@ class App {
   ~App();
 
   net::HttpResponse Handle(net::HttpRequest& request);
+  // Audits and counts a request the HTTP server refused before Handle.
+  void RecordRejected(const net::HttpRequest& request, int status, const std::string& code);
   // Writes queued audit records; call after the server has drained.
   void Shutdown();
 
@@ -50,6 +54,7 @@ class App {
   std::unique_ptr<platform::AuditWriter> audit_;
   std::unique_ptr<services::UserService> users_;
   std::unique_ptr<services::ProjectService> projects_;
+  std::unique_ptr<services::AuditService> audit_service_;
   std::unique_ptr<Services> services_;
   Metrics metrics_;
   Router router_;

@@ -34,11 +34,6 @@ void Metrics::Observe(const std::string& method, const std::string& route, int s
   c->fetch_add(1, std::memory_order_relaxed);
 }
 
-void Metrics::SetGauge(const std::string& name, int64_t v) {
-  std::unique_lock lock(mu_);
-  gauges_[name].store(v);
-}
-
 std::string Metrics::Render(const meta::StoreStats& st) const {
   std::string out;
   out += "# HELP hops_http_requests_total HTTP requests by method, route and status.\n";
@@ -71,9 +66,6 @@ std::string Metrics::Render(const meta::StoreStats& st) const {
   out += "# TYPE hops_store_transaction_duration_seconds histogram\n";
   st.read_latency.Render("hops_store_transaction_duration_seconds", "kind=\"read\"", &out);
   st.write_latency.Render("hops_store_transaction_duration_seconds", "kind=\"write\"", &out);
-  for (const auto& [name, v] : gauges_) {
-    out += "# TYPE " + name + " gauge\n" + name + " " + std::to_string(v.load()) + "\n";
-  }
   return out;
 }
 

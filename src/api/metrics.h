@@ -18,7 +18,6 @@ class Metrics {
  public:
   void Observe(const std::string& method, const std::string& route, int status, int64_t micros);
   std::string Render(const meta::StoreStats& store) const;
-  void SetGauge(const std::string& name, int64_t v);
 
  private:
   struct RouteSeries {
@@ -29,7 +28,6 @@ class Metrics {
 
   mutable std::shared_mutex mu_;
   std::map<std::string, std::unique_ptr<RouteSeries>> routes_;  // key: method + ' ' + route
-  std::map<std::string, std::atomic<int64_t>> gauges_;
 };
 
 }  // namespace hops::api

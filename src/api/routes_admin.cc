@@ -33,7 +33,7 @@ void RegisterAdminRoutes(Router& r, Services& s) {
            f.project = c.Query("project").value_or("");
            f.action = c.Query("action").value_or("");
            f.outcome = c.Query("outcome").value_or("");
-           HOPS_ASSIGN_OR_RETURN(auto recs, platform::QueryAudit(s.store, f));
+           HOPS_ASSIGN_OR_RETURN(auto recs, s.audit.Query(c.ctx, f));
            boost::json::array items;
            for (auto& a : recs) items.push_back(AuditJson(a));
            std::string next;
@@ -42,8 +42,8 @@ void RegisterAdminRoutes(Router& r, Services& s) {
            return Reply::Json(PageJson(std::move(items), next));
          }});
   r.Add({"GET", "/api/v1/admin/audit/verify", "audit.verify", Access::kAdmin, platform::Scope::kAdmin, 200,
-         [&s](Call&) -> Result<Reply> {
-           HOPS_ASSIGN_OR_RETURN(auto v, platform::VerifyAudit(s.store));
+         [&s](Call& c) -> Result<Reply> {
+           HOPS_ASSIGN_OR_RETURN(auto v, s.audit.Verify(c.ctx));
            boost::json::object o{{"ok", v.ok}, {"records", v.records}, {"message", v.message}};
            if (v.first_bad_seq) o["first_bad_seq"] = *v.first_bad_seq;
            else o["first_bad_seq"] = nullptr;

@@ -11,7 +11,7 @@ namespace hops {
 const std::vector<Setting>& AllSettings() {
   static const std::vector<Setting> kSettings = {
       {"listen", "127.0.0.1:8181", "HOST:PORT to listen on; port 0 picks a free port"},
-      {"data_dir", "./hops-data", "directory for the embedded store, keys and the bound address"},
+      {"data_dir", "./hops-data", "directory for the embedded store, the lock file and the bound address"},
       {"store", "", "metadata store URL; empty means sqlite://<data_dir>/meta.db"},
       {"store_sync", "full", "embedded store durability: full (fsync each commit) or normal"},
       {"workers", "0", "HTTP worker threads; 0 means one per CPU core"},
@@ -25,6 +25,7 @@ const std::vector<Setting>& AllSettings() {
       {"session_ttl_s", "86400", "lifetime of a session token from login"},
       {"allow_registration", "false", "let anyone register; accounts then wait for admin approval"},
       {"max_failed_logins", "5", "wrong passwords in a row before an account locks"},
+      {"login_failures_per_address", "30", "failed logins per client address per minute before 429; 0: no limit"},
       {"max_projects_per_user", "10", "projects one user may own"},
       {"quota_storage_bytes", "-1", "default storage quota of a new project; -1 unlimited"},
       {"quota_namespace_entries", "-1", "default namespace quota of a new project; -1 unlimited"},
@@ -163,6 +164,9 @@ Status Config::Validate() const {
   }
   if (Str("tls_cert").empty() != Str("tls_key").empty())
     return InvalidArgument("tls_cert and tls_key must be given together");
+  const std::string& lvl = Str("log_level");
+  if (lvl != "trace" && lvl != "debug" && lvl != "info" && lvl != "warn" && lvl != "error")
+    return InvalidArgument("log_level must be trace, debug, info, warn or error");
   if (Str("log_format") != "json" && Str("log_format") != "text")
     return InvalidArgument("log_format must be json or text");
   return Status::Ok();

@@ -38,10 +38,17 @@ class [[nodiscard]] Status {
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
   std::string ToString() const;
+  // Seconds after which a TOO_MANY_REQUESTS or UNAVAILABLE call may be retried (0: unknown).
+  int retry_after_s() const { return retry_after_s_; }
+  Status& WithRetryAfter(int seconds) {
+    retry_after_s_ = seconds;
+    return *this;
+  }
 
  private:
   Code code_ = Code::kOk;
   std::string message_;
+  int retry_after_s_ = 0;
 };
 
 inline Status BadRequest(std::string m) { return {Code::kBadRequest, std::move(m)}; }
@@ -53,6 +60,7 @@ inline Status Unauthenticated(std::string m) { return {Code::kUnauthenticated, s
 inline Status QuotaExceeded(std::string m) { return {Code::kQuotaExceeded, std::move(m)}; }
 inline Status Conflict(std::string m) { return {Code::kConflict, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
+inline Status TooManyRequests(std::string m) { return {Code::kTooManyRequests, std::move(m)}; }
 inline Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
 
 // Either a value or a non-OK Status.

@@ -1,6 +1,11 @@
 // hopsd: the Hops platform server. Loads configuration, opens the metadata
 // store, serves the REST API, and shuts down gracefully on SIGTERM/SIGINT.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <csignal>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -25,6 +30,31 @@ void WriteAddressFile(const std::string& dir, const std::string& addr) {
   }
   std::error_code ec;
   std::filesystem::rename(tmp, final_path, ec);
+}
+
+// Holds an exclusive lock on <data_dir>/hopsd.lock for the life of the
+// process, so two servers never share one embedded store or address file.
+hops::Status LockDataDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return hops::Unavailable("cannot create data directory '" + dir + "': " + ec.message());
+  std::string path = (std::filesystem::path(dir) / "hopsd.lock").string();
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return hops::Unavailable("cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char pid[32] = {0};
+    ssize_t n = ::pread(fd, pid, sizeof pid - 1, 0);
+    (void)n;
+    ::close(fd);
+    return hops::Unavailable("another hopsd (pid " + std::string(pid[0] ? pid : "?") +
+                             ") is using data directory '" + dir + "'; stop it or choose another --data-dir");
+  }
+  std::string me = std::to_string(::getpid());
+  if (::ftruncate(fd, 0) == 0) {
+    ssize_t w = ::pwrite(fd, me.data(), me.size(), 0);
+    (void)w;
+  }
+  return hops::Status::Ok();  // fd stays open (and locked) until exit
 }
 
 }  // namespace
@@ -52,6 +82,10 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  if (auto st = LockDataDir(cfg->Str("data_dir")); !st.ok()) {
+    std::cerr << "hopsd: " << st.message() << "\n";
+    return 1;
+  }
   std::string generated;
   auto app = hops::api::App::Create(*cfg, &generated);
   if (!app.ok()) {
@@ -70,7 +104,9 @@ int main(int argc, char** argv) {
   opt.tls_key = cfg->Str("tls_key");
   opt.access_log = cfg->Bool("access_log");
   hops::api::App* a = app->get();
-  hops::net::HttpServer server(opt, [a](hops::net::HttpRequest& r) { return a->Handle(r); });
+  hops::net::HttpServer server(
+      opt, [a](hops::net::HttpRequest& r) { return a->Handle(r); },
+      [a](const hops::net::HttpRequest& r, int status, const std::string& code) { a->RecordRejected(r, status, code); });
   if (auto st = server.Start(); !st.ok()) {
     std::cerr << "hopsd: " << st.message() << "\n";
     return 1;

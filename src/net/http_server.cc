@@ -48,6 +48,7 @@ struct Worker {
 struct HttpServer::Impl {
   ServerOptions opt;
   Handler handler;
+  RejectHandler on_reject;
   std::optional<ssl::context> tls;
   std::vector<std::unique_ptr<Worker>> workers;
   std::atomic<bool> draining{false};
@@ -121,6 +122,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     r.status = status;
     std::string id = NewRequestId();
     r.body = ErrorBody(code, msg, id);
+    if (srv_.on_reject) {
+      HttpRequest seen;
+      seen.client = client_;
+      seen.request_id = id;
+      if (parser_) {  // the start line may be known even when the header block was refused
+        seen.method = std::string(parser_->get().method_string());
+        seen.target = std::string(parser_->get().target()).substr(0, 512);
+      }
+      srv_.on_reject(seen, status, code);
+    }
     Write(std::move(r), id, /*keep_alive=*/false, 11);
   }
 
@@ -215,9 +226,11 @@ void HttpServer::Impl::Accept(Worker& w) {
   });
 }
 
-HttpServer::HttpServer(ServerOptions options, Handler handler) : impl_(std::make_unique<Impl>()) {
+HttpServer::HttpServer(ServerOptions options, Handler handler, RejectHandler on_reject)
+    : impl_(std::make_unique<Impl>()) {
   impl_->opt = std::move(options);
   impl_->handler = std::move(handler);
+  impl_->on_reject = std::move(on_reject);
 }
 
 HttpServer::~HttpServer() = default;

@@ -26,7 +26,7 @@ struct ServerOptions {
 
 class HttpServer {
  public:
-  HttpServer(ServerOptions options, Handler handler);
+  HttpServer(ServerOptions options, Handler handler, RejectHandler on_reject = nullptr);
   ~HttpServer();
 
   // Binds and listens; after this bound_address() is known.

@@ -34,6 +34,9 @@ struct HttpResponse {
 };
 
 using Handler = std::function<HttpResponse(HttpRequest&)>;
+// Told about requests the server refused before the handler saw them
+// (oversized headers or body, malformed HTTP): status and error code.
+using RejectHandler = std::function<void(const HttpRequest&, int status, const std::string& code)>;
 
 // JSON error body in the platform's shape, for errors raised by the server itself.
 inline std::string ErrorBody(std::string_view code, std::string_view message, std::string_view request_id) {

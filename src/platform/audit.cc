@@ -246,7 +246,7 @@ Status AuditWriter::WriteBatch(std::vector<AuditRecord>& batch, const std::map<i
 
 void AuditWriter::Loop() {
   // Batched audit writing is background work: SCHED_BATCH (no wake-up
-  // preemption of request threads) and a lower nice value.
+  // preemption of request threads) and a lower priority (nice +10).
   {
     sched_param sp{};
     pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));

@@ -83,6 +83,19 @@ Status UserService::Bootstrap(const std::string& password, std::string* generate
 
 Result<LoginResult> UserService::Login(Context& ctx, const std::string& username, const std::string& password) {
   ctx.req.target = username;
+  // Throttle guessing across many accounts from one address (lockout covers one account).
+  const std::string address = ctx.req.client.substr(0, ctx.req.client.rfind(':'));
+  if (int wait = address_failures_.RetryAfter(address, Now()); wait > 0)
+    return TooManyRequests("too many failed logins from your address; retry in " + std::to_string(wait) + " s")
+        .WithRetryAfter(wait);
+  Result<LoginResult> result = CheckLogin(ctx, username, password);
+  if (!result.ok() && (result.status().code() == Code::kUnauthenticated ||
+                       result.status().code() == Code::kPermissionDenied))
+    address_failures_.RecordFailure(address, Now());
+  return result;
+}
+
+Result<LoginResult> UserService::CheckLogin(Context& ctx, const std::string& username, const std::string& password) {
   std::optional<User> user;
   std::string hash;
   HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "meta/store.h"
 #include "platform/auth.h"
+#include "platform/rate_limit.h"
 #include "services/common.h"
 
 namespace hops::services {
@@ -42,12 +43,14 @@ struct UserUpdate {
 struct UserSettings {
   bool allow_registration = false;
   int max_failed_logins = 5;
+  int64_t login_failures_per_address_per_minute = 30;  // 0: no limit
 };
 
 class UserService {
  public:
   UserService(meta::Store& store, platform::Authenticator& auth, UserSettings settings)
-      : store_(store), auth_(auth), settings_(settings) {}
+      : store_(store), auth_(auth), settings_(settings),
+        address_failures_(settings.login_failures_per_address_per_minute) {}
 
   // Creates the admin account on first start. When `password` is empty a
   // password is generated and returned in *generated (to be printed once).
@@ -71,12 +74,14 @@ class UserService {
   Status RevokeApiKey(platform::Context& ctx, const std::string& name);
 
  private:
+  Result<LoginResult> CheckLogin(platform::Context& ctx, const std::string& username, const std::string& password);
   Result<User> Insert(platform::Context* ctx, const std::string& username, const std::string& password,
                       const std::string& email, const std::string& role, const std::string& status);
 
   meta::Store& store_;
   platform::Authenticator& auth_;
   UserSettings settings_;
+  platform::FailureLimiter address_failures_;  // failed logins per client address
 };
 
 }  // namespace hops::services

@@ -179,3 +179,19 @@ def test_registration_when_enabled_waits_for_approval():
         assert srv.login("newbie", "password-123")
     finally:
         srv.cleanup()
+
+
+def test_failed_logins_per_address_get_429():
+    from tests.support.hopsd import Hopsd
+    srv = Hopsd(args=["--login-failures-per-address", "3"]).start()
+    try:
+        for name in ["a1x", "b2x", "c3x"]:  # guessing across accounts, so no single account locks
+            r = requests.post(srv.url + "/api/v1/auth/login", json={"username": name, "password": "guess-guess"})
+            assert r.status_code == 401
+        r = requests.post(srv.url + "/api/v1/auth/login", json={"username": "admin", "password": srv.admin_password})
+        assert r.status_code == 429 and r.json()["error"]["code"] == "TOO_MANY_REQUESTS"
+        assert 0 < int(r.headers["Retry-After"]) <= 60
+        admin_ok = requests.get(srv.url + "/healthz")
+        assert admin_ok.status_code == 200
+    finally:
+        srv.cleanup()

@@ -179,3 +179,30 @@ def test_refuses_store_newer_than_binary(tmp_path):
                        capture_output=True, text=True, env=srv.env, timeout=20)
     assert p.returncode != 0
     assert "newer" in p.stderr and "9999" in p.stderr
+
+
+def test_second_server_on_same_data_dir_is_refused(server):
+    p = subprocess.run([str(HOPSD), "--listen", "127.0.0.1:0", "--data-dir", str(server.data_dir)],
+                       capture_output=True, text=True, timeout=20, env=server.env)
+    assert p.returncode == 1
+    assert "another hopsd" in p.stderr and str(server.proc.pid) in p.stderr
+    assert requests.get(server.url + "/healthz").status_code == 200  # the first one is untouched
+
+
+def test_rejected_requests_are_audited(server, admin):
+    host, port = host_port(server.url)
+    with socket.create_connection((host, port), timeout=5) as s:
+        s.sendall(b"POST /api/v1/projects HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n")
+        reply = s.recv(4096)
+    assert reply.startswith(b"HTTP/1.1 413")
+    rid = [l for l in reply.split(b"\r\n") if l.lower().startswith(b"x-request-id")][0].split(b": ")[1].decode()
+    for _ in range(100):
+        recs = admin.get("/api/v1/admin/audit", params={"action": "http.reject"}).json()["items"]
+        if any(r["request_id"] == rid for r in recs):
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("413 was not audited")
+    rec = next(r for r in recs if r["request_id"] == rid)
+    assert rec["status"] == 413 and rec["outcome"] == "PAYLOAD_TOO_LARGE" and rec["method"] == "POST"
+    assert 'route="rejected",status="413"' in admin.get("/metrics").text

@@ -39,6 +39,8 @@ TEST(Config, RejectsUnknownAndBadValues) {
   EXPECT_FALSE(Config::Load(3, a3).ok());
   const char* a4[] = {"hopsd", "--listen"};
   EXPECT_FALSE(Config::Load(2, a4).ok());
+  const char* a5[] = {"hopsd", "--log-level", "loud"};
+  EXPECT_FALSE(Config::Load(3, a5).ok());
 }
 
 TEST(Config, HelpDocumentsEverySetting) {
