@@ -203,17 +203,40 @@ AuditWriter::AuditWriter(meta::Store& store, int64_t flush_ms, size_t queue_max)
 
 AuditWriter::~AuditWriter() { Stop(); }
 
+AuditWriter::Shard& AuditWriter::MyShard() {
+  // Threads are spread over the shards round-robin on first use.
+  thread_local size_t index = next_shard_.fetch_add(1, std::memory_order_relaxed);
+  return shards_[index % kShards];
+}
+
 void AuditWriter::Enqueue(AuditRecord rec) {
-  std::unique_lock lock(mu_);
-  // Back-pressure instead of dropping: the audit log must be complete.
-  space_cv_.wait(lock, [&] { return queue_.size() < queue_max_ || stop_; });
-  queue_.push_back(std::move(rec));
-  ++enqueued_;
+  if (pending_.load(std::memory_order_relaxed) >= queue_max_) {
+    // Back-pressure instead of dropping: the audit log must be complete.
+    std::unique_lock lock(mu_);
+    cv_.notify_one();
+    space_cv_.wait(lock, [&] { return pending_.load() < queue_max_ || stop_; });
+  }
+  Shard& shard = MyShard();
+  {
+    std::lock_guard lock(shard.mu);
+    shard.records.push_back(std::move(rec));
+  }
+  enqueued_.fetch_add(1, std::memory_order_relaxed);
+  if (pending_.fetch_add(1, std::memory_order_relaxed) + 1 == kEagerBatch) {
+    std::lock_guard lock(mu_);
+    cv_.notify_one();
+  }
+}
+
+void AuditWriter::TouchApiKey(int64_t api_key_id, int64_t when_us) {
+  Shard& shard = MyShard();
+  std::lock_guard lock(shard.mu);
+  shard.touches[api_key_id] = when_us;
 }
 
 void AuditWriter::Flush() {
+  uint64_t target = enqueued_.load();
   std::unique_lock lock(mu_);
-  uint64_t target = enqueued_;
   flush_requested_ = true;
   cv_.notify_one();
   flushed_cv_.wait(lock, [&] { return written_ >= target || exited_; });
@@ -230,9 +253,22 @@ void AuditWriter::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void AuditWriter::TouchApiKey(int64_t api_key_id, int64_t when_us) {
-  std::lock_guard lock(mu_);
-  key_touches_[api_key_id] = when_us;
+size_t AuditWriter::Collect(std::vector<AuditRecord>& batch, std::map<int64_t, int64_t>& touches) {
+  size_t n = 0;
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mu);
+    n += shard.records.size();
+    if (batch.empty()) {
+      batch.swap(shard.records);
+    } else {
+      std::move(shard.records.begin(), shard.records.end(), std::back_inserter(batch));
+      shard.records.clear();
+    }
+    for (auto& [id, when] : shard.touches) touches[id] = std::max(touches[id], when);
+    shard.touches.clear();
+  }
+  pending_.fetch_sub(n, std::memory_order_relaxed);
+  return n;
 }
 
 Status AuditWriter::WriteBatch(std::vector<AuditRecord>& batch, const std::map<int64_t, int64_t>& touches) {
@@ -255,40 +291,36 @@ void AuditWriter::Loop() {
   }
   std::vector<AuditRecord> batch;
   std::map<int64_t, int64_t> touches;
+  int failures_while_stopping = 0;
   for (;;) {
+    bool stopping;
     {
       std::unique_lock lock(mu_);
       cv_.wait_for(lock, std::chrono::milliseconds(flush_ms_),
-                   [&] { return stop_ || flush_requested_ || queue_.size() >= 16384; });
+                   [&] { return stop_ || flush_requested_ || pending_.load() >= kEagerBatch; });
       flush_requested_ = false;
-      batch.swap(queue_);  // O(1) under the lock; the writer works on its own copy
-      for (auto& [id, when] : key_touches_) touches[id] = std::max(touches[id], when);
-      key_touches_.clear();
-      if (batch.empty() && touches.empty()) {
-        if (stop_) break;
-        continue;
-      }
+      stopping = stop_;
     }
+    Collect(batch, touches);
     space_cv_.notify_all();
+    if (batch.empty() && touches.empty()) {
+      if (stopping) break;
+      continue;
+    }
     Status st = WriteBatch(batch, touches);
     if (!st.ok()) {
       log::Error("audit.batch_failed", {{"records", std::to_string(batch.size())}, {"error", st.ToString()}});
-      bool stopping;
-      {
-        std::lock_guard lock(mu_);
-        stopping = stop_;
-      }
-      if (!stopping) {
+      if (!stopping || ++failures_while_stopping < 5) {
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        continue;  // keep the batch and try again
+        continue;  // keep the batch (new records are appended to it) and try again
       }
+      log::Error("audit.records_lost_at_shutdown", {{"records", std::to_string(batch.size())}});
     }
     std::lock_guard lock(mu_);
     written_ += batch.size();
     batch.clear();
     touches.clear();
     flushed_cv_.notify_all();
-    if (stop_ && queue_.empty()) break;
   }
   std::lock_guard lock(mu_);
   exited_ = true;

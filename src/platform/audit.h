@@ -10,6 +10,8 @@
 // written in batches by AuditWriter, off the request path.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -70,7 +72,10 @@ struct AuditVerification {
 };
 Result<AuditVerification> VerifyAudit(meta::Store& store);
 
-// Batches records and appends them on a background thread.
+// Batches records and appends them on a background thread. Producers append
+// to one of several shards (one per thread, mostly uncontended), because on a
+// busy machine a request thread that blocks on a shared lock can lose its CPU
+// for a whole time slice.
 class AuditWriter {
  public:
   AuditWriter(meta::Store& store, int64_t flush_ms, size_t queue_max);
@@ -83,17 +88,29 @@ class AuditWriter {
   void Stop();
 
  private:
+  struct Shard {
+    std::mutex mu;
+    std::vector<AuditRecord> records;
+    std::map<int64_t, int64_t> touches;  // api key id -> last use
+  };
+  static constexpr size_t kShards = 16;
+  static constexpr size_t kEagerBatch = 16384;  // wake the writer early at this many
+
+  Shard& MyShard();
   void Loop();
+  // Moves everything queued into `batch` and `touches`; returns the record count.
+  size_t Collect(std::vector<AuditRecord>& batch, std::map<int64_t, int64_t>& touches);
   Status WriteBatch(std::vector<AuditRecord>& batch, const std::map<int64_t, int64_t>& touches);
 
   meta::Store& store_;
   int64_t flush_ms_;
   size_t queue_max_;
-  std::mutex mu_;
+  std::array<Shard, kShards> shards_;
+  std::atomic<size_t> next_shard_{0};
+  std::atomic<uint64_t> pending_{0}, enqueued_{0};
+  std::mutex mu_;  // guards the fields below; never taken on the request path unless the queue is full
   std::condition_variable cv_, space_cv_, flushed_cv_;
-  std::vector<AuditRecord> queue_;
-  std::map<int64_t, int64_t> key_touches_;  // api key id -> last use
-  uint64_t enqueued_ = 0, written_ = 0;
+  uint64_t written_ = 0;
   bool stop_ = false, flush_requested_ = false, exited_ = false;
   std::thread thread_;
 };
