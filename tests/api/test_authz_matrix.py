@@ -1,0 +1,124 @@
+"""The authorization matrix (authz_matrix.json): every route, every kind of
+caller, the expected status. Fails when a route of the OpenAPI document (which
+a unit test keeps equal to the server's route table) has no row, or a row
+lacks a caller."""
+import json
+import pathlib
+import time
+import uuid
+
+import pytest
+import requests
+
+from tests.support.api import Api
+from tests.support.hopsd import Hopsd
+
+MATRIX = json.loads((pathlib.Path(__file__).parent / "authz_matrix.json").read_text())
+CALLERS = MATRIX["callers"]
+PASSWORD = "password-123"
+USERS = {"owner": "mowner", "data_owner": "mdataowner", "data_scientist": "mscientist", "outsider": "moutsider",
+         "plain": "mplain"}
+
+
+def unique():
+    return "m" + uuid.uuid4().hex[:10]
+
+
+class World:
+    """One server with the users, projects, keys and tokens the matrix needs."""
+
+    def __init__(self, tmp):
+        # A token that has expired: issued by a run with a 1 s session lifetime.
+        first = Hopsd(data_dir=tmp, args=["--session-ttl-s", "1", "--store-sync", "normal"]).start()
+        admin = Api(first.url, "Bearer " + first.login())
+        for name in USERS.values():
+            r = admin.post("/api/v1/users", json={"username": name, "password": PASSWORD, "email": f"{name}@x.io"})
+            assert r.status_code == 201, r.text
+        expired = first.login(USERS["owner"], PASSWORD)
+        first.stop()
+        time.sleep(1.2)
+        self.srv = Hopsd(data_dir=tmp, args=["--store-sync", "normal", "--max-projects-per-user", "1000"]).start()
+        self.url = self.srv.url
+        self.tokens = {"admin": self.srv.login()}
+        for caller in ["owner", "data_owner", "data_scientist", "outsider"]:
+            self.tokens[caller] = self.srv.login(USERS[caller], PASSWORD)
+        owner = self.session("owner")
+        self.project = self.new_project()
+        other = Api(self.url, "Bearer " + self.tokens["outsider"])
+        assert other.post("/api/v1/projects", json={"name": unique()}).status_code == 201
+        self.auth = {c: "Bearer " + t for c, t in self.tokens.items()}
+        self.auth["anonymous"] = None
+        self.auth["expired"] = "Bearer " + expired
+        gone = self.srv.login(USERS["data_scientist"], PASSWORD)
+        assert Api(self.url, "Bearer " + gone).post("/api/v1/auth/logout").status_code == 204
+        self.auth["logged_out"] = "Bearer " + gone
+        revoked = owner.post("/api/v1/users/me/apikeys", json={"name": "revoked", "scopes": ["PROJECT"]}).json()["key"]
+        owner.delete("/api/v1/users/me/apikeys/revoked")
+        self.auth["revoked_key"] = "ApiKey " + revoked
+        for caller, scope in [("key_no_scope", "DATASET_VIEW"), ("key_project", "PROJECT")]:
+            key = owner.post("/api/v1/users/me/apikeys", json={"name": caller, "scopes": [scope]}).json()["key"]
+            self.auth[caller] = "ApiKey " + key
+
+    def session(self, caller):
+        return Api(self.url, "Bearer " + self.tokens[caller])
+
+    def new_project(self, with_plain_member=False):
+        owner = self.session("owner")
+        name = unique()
+        assert owner.post("/api/v1/projects", json={"name": name}).status_code == 201
+        members = [("data_owner", "DATA_OWNER"), ("data_scientist", "DATA_SCIENTIST")]
+        if with_plain_member:
+            members.append(("plain", "DATA_SCIENTIST"))
+        for who, role in members:
+            r = owner.post(f"/api/v1/projects/{name}/members", json={"username": USERS[who], "role": role})
+            assert r.status_code == 201, r.text
+        return name
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    w = World(tmp_path_factory.mktemp("matrix"))
+    yield w
+    w.srv.cleanup()
+
+
+def fill(text, values):
+    for k, v in values.items():
+        text = text.replace("{" + k + "}", v)
+    return text
+
+
+def test_every_route_has_a_complete_row(world):
+    doc = requests.get(world.url + "/api/v1/openapi.json", headers={"Authorization": world.auth["admin"]}).json()
+    routes = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
+    rows = {(r["method"], r["path"].replace("{project}", "{name}").replace("{member}", "{username}")
+             .replace("{user}", "{username}").replace("{key}", "{name}")) for r in MATRIX["routes"]}
+    assert routes - rows == set(), "routes without a row in authz_matrix.json"
+    assert rows - routes == set(), "rows for routes the server does not have"
+    for r in MATRIX["routes"]:
+        assert set(r["expect"]) == set(CALLERS), (r["method"], r["path"])
+
+
+CASES = [(r, c) for r in MATRIX["routes"] for c in CALLERS]
+
+
+@pytest.mark.parametrize("row,caller", CASES, ids=[f"{r['method']} {r['path']} as {c}" for r, c in CASES])
+def test_matrix(world, row, caller):
+    values = {"project": world.project, "member": USERS["data_scientist"], "user": USERS["plain"], "key": "matrix-del"}
+    if row.get("fresh_project"):
+        values["project"] = world.new_project(with_plain_member="{user}" in row["path"])
+    auth = world.auth[caller]
+    if row.get("fresh_session") and caller in world.tokens:
+        auth = "Bearer " + (world.srv.login() if caller == "admin" else world.srv.login(USERS[caller], PASSWORD))
+    if "{key}" in row["path"] and caller in world.tokens:
+        r = world.session(caller).post("/api/v1/users/me/apikeys", json={"name": "matrix-del", "scopes": ["PROJECT"]})
+        assert r.status_code in (201, 409), r.text
+    body = None
+    if "body" in row:
+        body = json.loads(fill(json.dumps(row["body"]), {**values, "unique": unique()}))
+    headers = {"Authorization": auth} if auth else {}
+    r = requests.request(row["method"], world.url + fill(row["path"], values), json=body, headers=headers)
+    expected = row["expect"][caller]
+    assert r.status_code == expected, f"{row['method']} {row['path']} as {caller}: {r.status_code} {r.text[:200]}"
+    if r.status_code >= 400:
+        assert r.json()["error"]["request_id"] == r.headers["X-Request-Id"]
