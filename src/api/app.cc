@@ -57,6 +57,11 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, std::string* gene
   app->projects_ = std::make_unique<services::ProjectService>(*app->store_, ps);
   const char* pw = std::getenv("HOPS_ADMIN_PASSWORD");
   HOPS_RETURN_IF_ERROR(app->users_->Bootstrap(pw ? pw : "", generated_admin_password));
+  if (config.Bool("reset_admin_password")) {
+    if (!pw || !*pw) return InvalidArgument("--reset-admin-password needs the new password in HOPS_ADMIN_PASSWORD");
+    HOPS_RETURN_IF_ERROR(app->users_->ResetAdmin(pw));
+    log::Warn("hopsd.admin_reset", {{"what", "the admin account was reset by the operator"}});
+  }
 
   app->audit_service_ = std::make_unique<services::AuditService>(*app->store_);
   app->services_.reset(new Services{*app->store_, *app->users_, *app->projects_, *app->audit_service_, app->metrics_});

@@ -23,6 +23,7 @@ const std::vector<Setting>& AllSettings() {
       {"tls_cert", "", "PEM certificate chain; with tls_key, the listener speaks HTTPS"},
       {"tls_key", "", "PEM private key for tls_cert"},
       {"session_ttl_s", "86400", "lifetime of a session token from login"},
+      {"reset_admin_password", "false", "at start, set the admin password to HOPS_ADMIN_PASSWORD and unlock it (audited)"},
       {"allow_registration", "false", "let anyone register; accounts then wait for admin approval"},
       {"max_failed_logins", "5", "wrong passwords in a row before an account locks"},
       {"login_failures_per_address", "30", "failed logins per client address per minute before 429; 0: no limit"},

@@ -81,6 +81,28 @@ Status UserService::Bootstrap(const std::string& password, std::string* generate
   return Status::Ok();
 }
 
+Status UserService::ResetAdmin(const std::string& password) {
+  HOPS_RETURN_IF_ERROR(platform::CheckPasswordPolicy(password));
+  HOPS_ASSIGN_OR_RETURN(std::string hash, platform::HashPassword(password));
+  Context ctx;
+  ctx.who.username = "operator";
+  ctx.req.client = "local";
+  ctx.req.method = "START";
+  ctx.req.route = "hopsd --reset-admin-password";
+  ctx.req.action = "user.reset_admin";
+  ctx.req.target = "admin";
+  return store_.Write([&](meta::Txn& t) -> Status {
+    HOPS_ASSIGN_OR_RETURN(auto admin, FindUser(t, "admin", true));
+    if (!admin) return NotFound("there is no account named 'admin' to reset");
+    HOPS_RETURN_IF_ERROR(t.Exec("UPDATE users SET password_hash = ?, status = 'ACTIVE', role = 'ADMIN', "
+                                "failed_logins = 0, updated_at = ? WHERE id = ?",
+                                {hash, Now(), admin->id})
+                             .status());
+    HOPS_RETURN_IF_ERROR(t.Exec("UPDATE sessions SET revoked = 1 WHERE user_id = ?", {admin->id}).status());
+    return platform::RecordMutation(t, ctx);
+  });
+}
+
 Result<LoginResult> UserService::Login(Context& ctx, const std::string& username, const std::string& password) {
   ctx.req.target = username;
   // Throttle guessing across many accounts from one address (lockout covers one account).

@@ -55,6 +55,9 @@ class UserService {
   // Creates the admin account on first start. When `password` is empty a
   // password is generated and returned in *generated (to be printed once).
   Status Bootstrap(const std::string& password, std::string* generated);
+  // Operator recovery (hopsd --reset-admin-password): sets the password of
+  // the `admin` account, makes it ACTIVE, ends its sessions; audited.
+  Status ResetAdmin(const std::string& password);
 
   Result<LoginResult> Login(platform::Context& ctx, const std::string& username, const std::string& password);
   Status Logout(platform::Context& ctx);

@@ -206,3 +206,22 @@ def test_rejected_requests_are_audited(server, admin):
     rec = next(r for r in recs if r["request_id"] == rid)
     assert rec["status"] == 413 and rec["outcome"] == "PAYLOAD_TOO_LARGE" and rec["method"] == "POST"
     assert 'route="rejected",status="413"' in admin.get("/metrics").text
+
+
+def test_operator_resets_a_locked_admin(tmp_path):
+    srv = Hopsd(data_dir=tmp_path / "d", args=["--max-failed-logins", "2"]).start()
+    for _ in range(2):
+        requests.post(srv.url + "/api/v1/auth/login", json={"username": "admin", "password": "wrong-wrong"})
+    r = requests.post(srv.url + "/api/v1/auth/login", json={"username": "admin", "password": srv.admin_password})
+    assert r.status_code == 403  # locked, and no other admin exists
+    srv.stop()
+    srv.env["HOPS_ADMIN_PASSWORD"] = "recovered-Secret-1"
+    srv.args.append("--reset-admin-password=true")
+    srv.start()
+    try:
+        api = Api(srv.url, "Bearer " + srv.login("admin", "recovered-Secret-1"))
+        recs = api.get("/api/v1/admin/audit", params={"action": "user.reset_admin"}).json()["items"]
+        assert len(recs) == 1 and recs[0]["user"] == "operator"
+        assert api.get("/api/v1/admin/audit/verify").json()["ok"] is True
+    finally:
+        srv.cleanup()
