@@ -47,6 +47,7 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, std::string* gene
   us.allow_registration = config.Bool("allow_registration");
   us.max_failed_logins = static_cast<int>(config.Int("max_failed_logins"));
   us.login_failures_per_address_per_minute = config.Int("login_failures_per_address");
+  us.login_failures_per_user_per_minute = config.Int("login_failures_per_user");
   app->users_ = std::make_unique<services::UserService>(*app->store_, *app->auth_, us);
   services::ProjectSettings ps;
   ps.max_projects_per_user = config.Int("max_projects_per_user");

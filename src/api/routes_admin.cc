@@ -1,4 +1,4 @@
-// Admin routes: the audit log and its verification.
+// Admin routes: the audit log and its verification, session signing keys.
 #include <boost/json.hpp>
 
 #include "api/app.h"
@@ -40,6 +40,13 @@ void RegisterAdminRoutes(Router& r, Services& s) {
            if (static_cast<int>(recs.size()) == f.limit && !recs.empty())
              next = services::EncodeCursor(std::to_string(recs.back().seq));
            return Reply::Json(PageJson(std::move(items), next));
+         }});
+  r.Add({"POST", "/api/v1/admin/signing-keys/rotate", "auth.rotate_signing_key", Access::kAdmin,
+         platform::Scope::kAdmin, 200, [&s](Call& c) -> Result<Reply> {
+           HOPS_ASSIGN_OR_RETURN(auto body, c.Body(/*allow_empty=*/true));
+           HOPS_RETURN_IF_ERROR(body.AllowOnly({}));
+           HOPS_ASSIGN_OR_RETURN(auto kid, s.users.RotateSigningKey(c.ctx));
+           return Reply::Json(boost::json::object{{"kid", kid}});
          }});
   r.Add({"GET", "/api/v1/admin/audit/verify", "audit.verify", Access::kAdmin, platform::Scope::kAdmin, 200,
          [&s](Call& c) -> Result<Reply> {

@@ -512,6 +512,8 @@ int main(int argc, char** argv) {
   // admin audit
   auto* admin = app.add_subcommand("admin", "platform administration");
   admin->require_subcommand(1);
+  admin->add_subcommand("rotate-signing-key", "sign new session tokens with a fresh key (sessions stay valid)")
+      ->callback([&] { action = [&] { return run(client.Call("POST", "/api/v1/admin/signing-keys/rotate")); }; });
   auto* audit = admin->add_subcommand("audit", "query and verify the audit log");
   audit->require_subcommand(1);
   std::string a_from, a_to, a_user, a_project, a_action, a_outcome;

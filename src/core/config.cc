@@ -27,6 +27,7 @@ const std::vector<Setting>& AllSettings() {
       {"allow_registration", "false", "let anyone register; accounts then wait for admin approval"},
       {"max_failed_logins", "5", "wrong passwords in a row before an account locks"},
       {"login_failures_per_address", "30", "failed logins per client address per minute before 429; 0: no limit"},
+      {"login_failures_per_user", "10", "failed logins per username per minute before 429; 0: no limit"},
       {"max_projects_per_user", "10", "projects one user may own"},
       {"quota_storage_bytes", "-1", "default storage quota of a new project; -1 unlimited"},
       {"quota_namespace_entries", "-1", "default namespace quota of a new project; -1 unlimited"},

@@ -128,7 +128,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       seen.request_id = id;
       if (parser_) {  // the start line may be known even when the header block was refused
         seen.method = std::string(parser_->get().method_string());
-        seen.target = std::string(parser_->get().target()).substr(0, 512);
+        std::string_view t = parser_->get().target();
+        seen.target = std::string(t.substr(0, std::min<size_t>(t.find('?'), 512)));  // never the query
       }
       srv_.on_reject(seen, status, code);
     }
@@ -157,9 +158,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto start = std::chrono::steady_clock::now();
     HttpResponse resp = srv_.handler(req);
     if (srv_.opt.access_log) {
+      // The path only: query strings can carry credentials (e.g. WebHDFS delegation).
       auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
       log::Info("http.request", {{"request_id", req.request_id}, {"client", client_}, {"method", req.method},
-                                 {"target", req.target.substr(0, 256)}, {"status", std::to_string(resp.status)},
+                                 {"path", req.target.substr(0, std::min<size_t>(req.target.find('?'), 256))}, {"status", std::to_string(resp.status)},
                                  {"latency_us", std::to_string(us.count())}});
     }
     Write(std::move(resp), req.request_id, keep, version, /*counted=*/true);
@@ -260,6 +262,12 @@ Status HttpServer::Start() {
     s.tls.emplace(ssl::context::tls_server);
     s.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                        ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+    // TLS 1.2 and 1.3 only; for 1.2, forward-secret AEAD suites only.
+    SSL_CTX_set_min_proto_version(s.tls->native_handle(), TLS1_2_VERSION);
+    SSL_CTX_set_cipher_list(s.tls->native_handle(),
+                            "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                            "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                            "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
     s.tls->use_certificate_chain_file(s.opt.tls_cert, ec);
     if (ec) return InvalidArgument("cannot load TLS certificate '" + s.opt.tls_cert + "': " + ec.message());
     s.tls->use_private_key_file(s.opt.tls_key, ssl::context::pem, ec);

@@ -62,16 +62,30 @@ Status Authenticator::LoadKeys() {
   std::unique_lock lock(mu_);
   keys_ = std::move(keys);
   active_kid_ = active;
+  loaded_at_us_ = clock_->NowMicros();
   return Status::Ok();
 }
 
+Result<std::string> Authenticator::AddSigningKey(meta::Txn& t) {
+  std::string kid = crypto::Hex(crypto::RandomBytes(8));
+  // Older keys stay (inactive) so the tokens they signed verify until they expire.
+  HOPS_RETURN_IF_ERROR(t.Exec("UPDATE signing_keys SET active = 0 WHERE active = 1").status());
+  HOPS_RETURN_IF_ERROR(t.Exec("INSERT INTO signing_keys (kid, secret, created_at, active) VALUES (?, ?, ?, 1)",
+                              {kid, meta::Blob{crypto::RandomBytes(32)}, clock_->NowMicros()})
+                           .status());
+  return kid;
+}
+
 Status Authenticator::RotateSigningKey() {
-  HOPS_RETURN_IF_ERROR(store_.Write([&](meta::Txn& t) -> Status {
-    return t.Exec("INSERT INTO signing_keys (kid, secret, created_at, active) VALUES (?, ?, ?, 1)",
-                  {crypto::Hex(crypto::RandomBytes(8)), meta::Blob{crypto::RandomBytes(32)},
-                   clock_->NowMicros()})
-        .status();
-  }));
+  HOPS_RETURN_IF_ERROR(store_.Write([&](meta::Txn& t) { return AddSigningKey(t).status(); }));
+  return LoadKeys();
+}
+
+Status Authenticator::ReloadKeysIfStale(int64_t max_age_us) {
+  {
+    std::shared_lock lock(mu_);
+    if (clock_->NowMicros() - loaded_at_us_ < max_age_us) return Status::Ok();
+  }
   return LoadKeys();
 }
 
@@ -84,8 +98,9 @@ bool Authenticator::LookupKey(const std::string& kid, std::string* secret) {
       return true;
     }
   }
-  // A key made by another server after we loaded ours.
-  if (!LoadKeys().ok()) return false;
+  // A key made by another server after we loaded ours. Reload at most once a
+  // second, so tokens with made-up key ids cannot turn into store reads.
+  if (!ReloadKeysIfStale(1'000'000).ok()) return false;
   std::shared_lock lock(mu_);
   auto it = keys_.find(kid);
   if (it == keys_.end()) return false;
@@ -94,6 +109,8 @@ bool Authenticator::LookupKey(const std::string& kid, std::string* secret) {
 }
 
 Result<IssuedToken> Authenticator::IssueSession(meta::Txn& txn, int64_t user_id) {
+  // Pick up a rotation made through another server within a minute.
+  HOPS_RETURN_IF_ERROR(ReloadKeysIfStale(60'000'000));
   std::string kid, secret;
   {
     std::shared_lock lock(mu_);

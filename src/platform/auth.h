@@ -43,7 +43,11 @@ class Authenticator {
   Result<Principal> Authenticate(std::string_view authorization);
   // Creates a session row inside the caller's write transaction.
   Result<IssuedToken> IssueSession(meta::Txn& txn, int64_t user_id);
-  // Adds a new signing key and makes it the one used for new tokens.
+  // Adds a new signing key inside the caller's transaction and makes it the
+  // one used for new tokens; returns its id. Call ReloadKeys() after commit.
+  Result<std::string> AddSigningKey(meta::Txn& txn);
+  Status ReloadKeys() { return LoadKeys(); }
+  // AddSigningKey in its own transaction, then reload (tests, tools).
   Status RotateSigningKey();
 
   static NewApiKey GenerateApiKey();
@@ -52,6 +56,7 @@ class Authenticator {
   Result<Principal> AuthenticateSession(std::string_view token);
   Result<Principal> AuthenticateApiKey(std::string_view key);
   Status LoadKeys();
+  Status ReloadKeysIfStale(int64_t max_age_us);
   bool LookupKey(const std::string& kid, std::string* secret);
 
   meta::Store& store_;
@@ -60,6 +65,7 @@ class Authenticator {
   std::shared_mutex mu_;
   std::map<std::string, std::string> keys_;  // kid -> secret
   std::string active_kid_;
+  int64_t loaded_at_us_ = 0;
 };
 
 }  // namespace hops::platform

@@ -110,10 +110,15 @@ Result<LoginResult> UserService::Login(Context& ctx, const std::string& username
   if (int wait = address_failures_.RetryAfter(address, Now()); wait > 0)
     return TooManyRequests("too many failed logins from your address; retry in " + std::to_string(wait) + " s")
         .WithRetryAfter(wait);
+  if (int wait = user_failures_.RetryAfter(username, Now()); wait > 0)
+    return TooManyRequests("too many failed logins for this account; retry in " + std::to_string(wait) + " s")
+        .WithRetryAfter(wait);
   Result<LoginResult> result = CheckLogin(ctx, username, password);
   if (!result.ok() && (result.status().code() == Code::kUnauthenticated ||
-                       result.status().code() == Code::kPermissionDenied))
+                       result.status().code() == Code::kPermissionDenied)) {
     address_failures_.RecordFailure(address, Now());
+    user_failures_.RecordFailure(username, Now());
+  }
   return result;
 }
 
@@ -288,6 +293,18 @@ Status UserService::ChangePassword(Context& ctx, const std::string& current, con
                              .status());
     return platform::RecordMutation(t, ctx);
   });
+}
+
+Result<std::string> UserService::RotateSigningKey(Context& ctx) {
+  HOPS_RETURN_IF_ERROR(RequireAdmin(ctx));
+  std::string kid;
+  HOPS_RETURN_IF_ERROR(store_.Write([&](meta::Txn& t) -> Status {
+    HOPS_ASSIGN_OR_RETURN(kid, auth_.AddSigningKey(t));
+    ctx.req.target = kid;
+    return platform::RecordMutation(t, ctx);
+  }));
+  HOPS_RETURN_IF_ERROR(auth_.ReloadKeys());
+  return kid;
 }
 
 Result<ApiKeyInfo> UserService::CreateApiKey(Context& ctx, const std::string& name,

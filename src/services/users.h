@@ -44,13 +44,15 @@ struct UserSettings {
   bool allow_registration = false;
   int max_failed_logins = 5;
   int64_t login_failures_per_address_per_minute = 30;  // 0: no limit
+  int64_t login_failures_per_user_per_minute = 10;     // 0: no limit
 };
 
 class UserService {
  public:
   UserService(meta::Store& store, platform::Authenticator& auth, UserSettings settings)
       : store_(store), auth_(auth), settings_(settings),
-        address_failures_(settings.login_failures_per_address_per_minute) {}
+        address_failures_(settings.login_failures_per_address_per_minute),
+        user_failures_(settings.login_failures_per_user_per_minute) {}
 
   // Creates the admin account on first start. When `password` is empty a
   // password is generated and returned in *generated (to be printed once).
@@ -71,6 +73,9 @@ class UserService {
   Result<User> Update(platform::Context& ctx, const std::string& username, const UserUpdate& update);
   Status ChangePassword(platform::Context& ctx, const std::string& current, const std::string& next);
 
+  // Admin: new tokens are signed with a fresh key; existing sessions stay valid.
+  Result<std::string> RotateSigningKey(platform::Context& ctx);
+
   Result<ApiKeyInfo> CreateApiKey(platform::Context& ctx, const std::string& name,
                                   const std::vector<std::string>& scopes);
   Result<std::vector<ApiKeyInfo>> ListApiKeys(platform::Context& ctx);
@@ -85,6 +90,7 @@ class UserService {
   platform::Authenticator& auth_;
   UserSettings settings_;
   platform::FailureLimiter address_failures_;  // failed logins per client address
+  platform::FailureLimiter user_failures_;     // failed logins per username
 };
 
 }  // namespace hops::services

@@ -195,3 +195,35 @@ def test_failed_logins_per_address_get_429():
         assert admin_ok.status_code == 200
     finally:
         srv.cleanup()
+
+
+def _kid(token):
+    import base64
+    payload = token.split(".")[0]
+    return base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode().split("|")[1]
+
+
+def test_signing_key_rotation_keeps_sessions(server, admin):
+    before = server.login()
+    r = admin.post("/api/v1/admin/signing-keys/rotate")
+    assert r.status_code == 200
+    kid = r.json()["kid"]
+    after = server.login()
+    assert _kid(after) == kid and _kid(before) != kid
+    for token in (before, after):
+        assert requests.get(server.url + "/api/v1/users/me", headers={"Authorization": "Bearer " + token}).status_code == 200
+    recs = admin.get("/api/v1/admin/audit", params={"action": "auth.rotate_signing_key"}).json()["items"]
+    assert recs and recs[0]["target"] == kid
+
+
+def test_failed_logins_per_user_get_429():
+    from tests.support.hopsd import Hopsd
+    srv = Hopsd(args=["--login-failures-per-user", "2", "--max-failed-logins", "100"]).start()
+    try:
+        for _ in range(2):
+            assert requests.post(srv.url + "/api/v1/auth/login",
+                                 json={"username": "admin", "password": "guess-guess"}).status_code == 401
+        r = requests.post(srv.url + "/api/v1/auth/login", json={"username": "admin", "password": srv.admin_password})
+        assert r.status_code == 429 and "account" in r.json()["error"]["message"] and r.headers["Retry-After"]
+    finally:
+        srv.cleanup()

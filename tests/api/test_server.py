@@ -146,6 +146,12 @@ def test_tls_listener(tmp_path):
         assert r.status_code == 200
         with pytest.raises(requests.exceptions.SSLError):
             requests.get(url + "/healthz")  # not trusted without the certificate
+        hostport = url[len("https://"):]
+        for args, ok in [(["-tls1_2"], True), (["-tls1_3"], True), (["-tls1_1"], False),
+                         (["-tls1_2", "-cipher", "AES128-SHA"], False)]:
+            p = subprocess.run(["openssl", "s_client", "-connect", hostport, "-CAfile", str(cert), *args],
+                               input=b"", capture_output=True, timeout=10)
+            assert (p.returncode == 0 and b"Verify return code: 0" in p.stdout) == ok, (args, p.stdout[-300:])
     finally:
         srv.cleanup()
 
