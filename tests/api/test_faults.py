@@ -166,32 +166,30 @@ def test_kill_9_during_write_storm_loses_nothing_acknowledged(tmp_path):
         srv.cleanup()
 
 
+def tamper_and_verify(srv, *statements):
+    """Edits meta.db behind a stopped server, restarts it and asks for verification."""
+    srv.stop()
+    db = sqlite3.connect(srv.data_dir / "meta.db")
+    for sql in statements:
+        db.execute(sql)
+    db.commit()
+    db.close()
+    srv.start()
+    return Api(srv.url, "Bearer " + srv.login()).get("/api/v1/admin/audit/verify").json()
+
+
 def test_audit_tampering_is_detected(tmp_path):
     srv = Hopsd(data_dir=tmp_path / "d").start()
-    admin = Api(srv.url, "Bearer " + srv.login())
-    for i in range(5):
-        admin.post("/api/v1/projects", json={"name": f"t{i}x"})
-    srv.stop()
-    db = sqlite3.connect(tmp_path / "d" / "meta.db")
-    db.execute("UPDATE audit_log SET username = 'someone_else' WHERE seq = 3")
-    db.commit()
-    db.close()
-    srv.start()
     try:
         admin = Api(srv.url, "Bearer " + srv.login())
-        v = admin.get("/api/v1/admin/audit/verify").json()
+        for i in range(5):
+            admin.post("/api/v1/projects", json={"name": f"t{i}x"})
+        original = sqlite3.connect(srv.data_dir / "meta.db").execute(
+            "SELECT username FROM audit_log WHERE seq = 3").fetchone()[0]
+        v = tamper_and_verify(srv, "UPDATE audit_log SET username = 'someone_else' WHERE seq = 3")
         assert v["ok"] is False and v["first_bad_seq"] == 3 and "altered" in v["message"]
-    finally:
-        srv.stop()
-    db = sqlite3.connect(tmp_path / "d" / "meta.db")
-    db.execute("UPDATE audit_log SET username = 'admin' WHERE seq = 3")  # undo
-    db.execute("DELETE FROM audit_log WHERE seq = 4")
-    db.commit()
-    db.close()
-    srv.start()
-    try:
-        admin = Api(srv.url, "Bearer " + srv.login())
-        v = admin.get("/api/v1/admin/audit/verify").json()
+        v = tamper_and_verify(srv, f"UPDATE audit_log SET username = '{original}' WHERE seq = 3",  # undo
+                              "DELETE FROM audit_log WHERE seq = 4")
         assert v["ok"] is False and v["first_bad_seq"] == 4
     finally:
         srv.cleanup()
