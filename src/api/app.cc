@@ -19,6 +19,15 @@ int64_t SteadyMicros() {
       .count();
 }
 
+// Metric labels come from a fixed set, so made-up methods cannot add series.
+const std::string& MethodLabel(const std::string& method) {
+  static const std::string kKnown[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+  static const std::string kOther = "OTHER";
+  for (const auto& m : kKnown)
+    if (m == method) return m;
+  return kOther;
+}
+
 net::HttpResponse ErrorResponse(const Status& st, const std::string& request_id) {
   net::HttpResponse r;
   r.status = HttpStatusFor(st.code());
@@ -98,8 +107,10 @@ net::HttpResponse App::Handle(net::HttpRequest& req) {
                       std::pair{"X-Frame-Options", "DENY"}})
     resp.headers.emplace_back(k, v);
   int64_t us = SteadyMicros() - ctx.req.start_us;
-  metrics_.Observe(req.method, route_label, resp.status, us);
-  if (route_label != "/healthz" && !ctx.req.recorded) {
+  metrics_.Observe(MethodLabel(req.method), route_label, resp.status, us);
+  // A service records successful mutations in their own transaction; any
+  // other outcome (including a commit that failed after recording) is queued.
+  if (route_label != "/healthz" && (!ctx.req.recorded || resp.status >= 400)) {
     std::string outcome = "OK";
     if (resp.status >= 400) {
       // The error code is the first field of the error body.
@@ -114,7 +125,7 @@ net::HttpResponse App::Handle(net::HttpRequest& req) {
 }
 
 void App::RecordRejected(const net::HttpRequest& req, int status, const std::string& code) {
-  metrics_.Observe(req.method.empty() ? "UNKNOWN" : req.method, "rejected", status, 0);
+  metrics_.Observe(MethodLabel(req.method), "rejected", status, 0);
   platform::Context ctx;
   ctx.req.request_id = req.request_id;
   ctx.req.client = req.client;
@@ -172,7 +183,16 @@ net::HttpResponse App::Dispatch(net::HttpRequest& req, platform::Context& ctx, s
   }
 
   Call call{req, ctx, std::move(m.params), {}};
-  for (auto p : url->params()) call.query.emplace_back(p.key, p.has_value ? p.value : "");
+  for (auto p : url->params()) {
+    if (std::find(m.query->begin(), m.query->end(), p.key) == m.query->end()) {
+      std::string allowed;
+      for (const auto& q : *m.query) allowed += (allowed.empty() ? "" : ", ") + q;
+      return ErrorResponse(BadRequest("unknown query parameter '" + std::string(p.key).substr(0, 64) + "'" +
+                                      (allowed.empty() ? "; this route takes none" : "; allowed: " + allowed)),
+                           req.request_id);
+    }
+    call.query.emplace_back(p.key, p.has_value ? p.value : "");
+  }
   Result<Reply> reply = route.handler(call);
   if (!reply.ok()) return ErrorResponse(reply.status(), req.request_id);
   net::HttpResponse resp;

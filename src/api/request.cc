@@ -23,19 +23,6 @@ Result<JsonInput> Call::Body(bool allow_empty) const {
   return JsonInput::Parse(http.body, allow_empty);
 }
 
-Status Call::AllowQuery(std::initializer_list<std::string_view> allowed) const {
-  for (const auto& [k, v] : query) {
-    bool ok = false;
-    for (auto a : allowed) ok = ok || k == a;
-    if (!ok) {
-      std::string list;
-      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      return BadRequest("unknown query parameter '" + k + "'" + (list.empty() ? "" : "; allowed: " + list));
-    }
-  }
-  return Status::Ok();
-}
-
 Result<services::PageRequest> Call::Page() const {
   services::PageRequest p;
   if (auto l = Query("limit")) {

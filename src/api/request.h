@@ -50,8 +50,6 @@ struct Call {
   Result<JsonInput> Body(bool allow_empty = false) const;
   // limit (1..1000, default 100) and page_token.
   Result<services::PageRequest> Page() const;
-  // Fails with 400 on a query parameter not in `allowed`.
-  Status AllowQuery(std::initializer_list<std::string_view> allowed) const;
 };
 
 // Status -> HTTP status code, in one place.

@@ -19,8 +19,9 @@ std::vector<std::string> SplitPath(const std::string& path) {
   return out;
 }
 
-void Router::Add(Route route) {
+void Router::Add(Route route, std::vector<std::string> query) {
   segments_.push_back(SplitPath(route.pattern));
+  queries_.push_back(std::move(query));
   routes_.push_back(std::move(route));
 }
 
@@ -44,6 +45,7 @@ Match Router::Find(const std::string& method, const std::vector<std::string>& se
     if (!ok) continue;
     if (r.method == method) {
       m.route = &r;
+      m.query = &queries_[ri];
       m.params = std::move(params);
       m.allowed.clear();
       return m;

@@ -29,13 +29,15 @@ struct Route {
 
 struct Match {
   const Route* route = nullptr;
+  const std::vector<std::string>* query = nullptr;  // the query parameters the route takes
   std::map<std::string, std::string> params;
   std::vector<std::string> allowed;  // methods allowed on the path when the method did not match
 };
 
 class Router {
  public:
-  void Add(Route route);
+  // `query` lists the query parameters the route accepts; others get 400.
+  void Add(Route route, std::vector<std::string> query = {});
   // Matches decoded path segments. No route: route == nullptr and allowed empty.
   Match Find(const std::string& method, const std::vector<std::string>& segments) const;
   const std::vector<Route>& routes() const { return routes_; }
@@ -43,6 +45,7 @@ class Router {
  private:
   std::vector<Route> routes_;
   std::vector<std::vector<std::string>> segments_;  // each route's pattern split on '/'
+  std::vector<std::vector<std::string>> queries_;   // each route's accepted query parameters
 };
 
 // Splits "/a/b/c" into {"a","b","c"} (no decoding).

@@ -10,13 +10,12 @@ using platform::Scope;
 void RegisterProjectRoutes(Router& r, Services& s) {
   const auto P = Scope::kProject;
   r.Add({"GET", "/api/v1/projects", "project.list", Access::kAuthenticated, P, 200, [&s](Call& c) -> Result<Reply> {
-           HOPS_RETURN_IF_ERROR(c.AllowQuery({"limit", "page_token"}));
            HOPS_ASSIGN_OR_RETURN(auto page, c.Page());
            HOPS_ASSIGN_OR_RETURN(auto res, s.projects.List(c.ctx, page));
            boost::json::array items;
            for (auto& p : res.items) items.push_back(ProjectJson(p));
            return Reply::Json(PageJson(std::move(items), res.next_page_token));
-         }});
+         }}, {"limit", "page_token"});
   r.Add({"POST", "/api/v1/projects", "project.create", Access::kAuthenticated, P, 201,
          [&s](Call& c) -> Result<Reply> {
            HOPS_ASSIGN_OR_RETURN(auto body, c.Body());

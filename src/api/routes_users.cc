@@ -49,13 +49,12 @@ void RegisterUserRoutes(Router& r, Services& s) {
            return Reply::NoContent();
          }});
   r.Add({"GET", "/api/v1/users", "user.list", Access::kAdmin, Scope::kAdmin, 200, [&s](Call& c) -> Result<Reply> {
-           HOPS_RETURN_IF_ERROR(c.AllowQuery({"limit", "page_token"}));
            HOPS_ASSIGN_OR_RETURN(auto page, c.Page());
            HOPS_ASSIGN_OR_RETURN(auto res, s.users.List(c.ctx, page));
            boost::json::array items;
            for (auto& u : res.items) items.push_back(UserJson(u));
            return Reply::Json(PageJson(std::move(items), res.next_page_token));
-         }});
+         }}, {"limit", "page_token"});
   r.Add({"POST", "/api/v1/users", "user.create", Access::kAdmin, Scope::kAdmin, 201, [&s](Call& c) -> Result<Reply> {
            HOPS_ASSIGN_OR_RETURN(auto body, c.Body());
            HOPS_RETURN_IF_ERROR(body.AllowOnly({"username", "password", "email", "role"}));

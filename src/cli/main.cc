@@ -56,10 +56,7 @@ Saved LoadSaved() {
     }
   }
   if (const char* e = std::getenv("HOPS_ENDPOINT")) s.endpoint = e;
-  if (const char* k = std::getenv("HOPS_API_KEY")) {
-    s.api_key = k;
-    s.token.clear();
-  }
+  if (const char* k = std::getenv("HOPS_API_KEY")) s.api_key = k;  // wins over a saved session
   return s;
 }
 
@@ -132,10 +129,18 @@ class Client {
       boost::system::error_code ec;
       auto v = json::parse(res->body, ec);
       std::string msg = res->body;
-      if (!ec && v.is_object() && v.as_object().contains("error")) {
-        auto& e = v.at("error").as_object();
-        msg = std::string(e.at("message").as_string()) + " (" + std::string(e.at("code").as_string()) +
-              ", HTTP " + std::to_string(res->status) + ", request " + std::string(e.at("request_id").as_string()) + ")";
+      const json::object* e = nullptr;
+      if (!ec && v.is_object())
+        if (auto* inner = v.as_object().if_contains("error"); inner && inner->is_object()) e = &inner->as_object();
+      auto field = [&](const char* k) {
+        auto* f = e ? e->if_contains(k) : nullptr;
+        return f && f->is_string() ? std::string(f->as_string()) : std::string();
+      };
+      if (e) {
+        msg = field("message") + " (" + field("code") + ", HTTP " + std::to_string(res->status) + ", request " +
+              field("request_id") + ")";
+      } else {
+        msg = "HTTP " + std::to_string(res->status) + ": " + res->body.substr(0, 200);
       }
       return Status(hops::Code::kInternal, msg);
     }
@@ -298,7 +303,11 @@ int main(int argc, char** argv) {
   app.add_subcommand("logout", "end the session and forget the saved credentials")->callback([&] {
     action = [&]() -> Status {
       Saved& s = client.saved();
-      if (!s.token.empty()) (void)client.Call("POST", "/api/v1/auth/logout");
+      if (!s.token.empty()) {  // end the saved session on the server, even when HOPS_API_KEY is set
+        Saved session_only = s;
+        session_only.api_key.clear();
+        (void)Client(session_only).Call("POST", "/api/v1/auth/logout");
+      }
       s.token.clear();
       s.api_key.clear();
       HOPS_RETURN_IF_ERROR(Save(s));
@@ -556,7 +565,12 @@ int main(int argc, char** argv) {
   }
   if (!endpoint_flag.empty()) client.saved().endpoint = endpoint_flag;
   if (!action) return 0;
-  Status st = action();
+  Status st;
+  try {
+    st = action();
+  } catch (const std::exception& e) {  // e.g. a proxy answering with an unexpected body
+    st = hops::Internal(std::string("unexpected response from the server: ") + e.what());
+  }
   if (!st.ok()) {
     std::cerr << "hops: " << st.message() << "\n";
     return 1;

@@ -43,6 +43,7 @@ std::string NewRequestId() {
 struct Worker {
   asio::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
+  asio::steady_timer backoff{ioc};
 };
 
 struct HttpServer::Impl {
@@ -176,6 +177,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     res->body() = std::move(r.body);
     res->keep_alive(keep);
     res->prepare_payload();
+    Tcp().expires_after(std::chrono::milliseconds(srv_.opt.read_timeout_ms));  // a fresh deadline for the write
     http::async_write(stream_, *res,
                       [self = this->shared_from_this(), res, keep, counted](beast::error_code ec, size_t) {
                         if (counted) self->srv_.in_flight.fetch_sub(1);
@@ -210,7 +212,13 @@ void HttpServer::Impl::Accept(Worker& w) {
   w.acceptor.async_accept(w.ioc, [this, &w](beast::error_code ec, tcp::socket sock) {
     if (ec) {
       if (ec == asio::error::operation_aborted || !w.acceptor.is_open()) return;
+      // Out of descriptors and the like: back off instead of spinning.
       log::Warn("http.accept_failed", {{"error", ec.message()}});
+      w.backoff.expires_after(std::chrono::milliseconds(100));
+      w.backoff.async_wait([this, &w](beast::error_code) {
+        if (!draining.load()) Accept(w);
+      });
+      return;
     } else {
       beast::error_code ep_ec;
       auto ep = sock.remote_endpoint(ep_ec);
@@ -263,15 +271,28 @@ Status HttpServer::Start() {
     s.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                        ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
     // TLS 1.2 and 1.3 only; for 1.2, forward-secret AEAD suites only.
-    SSL_CTX_set_min_proto_version(s.tls->native_handle(), TLS1_2_VERSION);
-    SSL_CTX_set_cipher_list(s.tls->native_handle(),
-                            "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-                            "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-                            "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
+    SSL_CTX_set_options(s.tls->native_handle(), SSL_OP_NO_RENEGOTIATION);
+    if (SSL_CTX_set_min_proto_version(s.tls->native_handle(), TLS1_2_VERSION) != 1 ||
+        SSL_CTX_set_cipher_list(s.tls->native_handle(),
+                                "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                                "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                                "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") != 1)
+      return Internal("cannot configure the TLS protocol versions and ciphers");
     s.tls->use_certificate_chain_file(s.opt.tls_cert, ec);
     if (ec) return InvalidArgument("cannot load TLS certificate '" + s.opt.tls_cert + "': " + ec.message());
     s.tls->use_private_key_file(s.opt.tls_key, ssl::context::pem, ec);
     if (ec) return InvalidArgument("cannot load TLS key '" + s.opt.tls_key + "': " + ec.message());
+  }
+  // SO_REUSEPORT would let a second server on the same port share its
+  // connections silently: probe the port with a plain socket first.
+  if (ep.port() != 0) {
+    tcp::acceptor probe(s.workers[0]->ioc);
+    probe.open(ep.protocol(), ec);
+    if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) probe.bind(ep, ec);
+    if (ec) return Unavailable("cannot listen on " + s.opt.listen + ": " + ec.message());
+    probe.close(ec);
+    ec.clear();
   }
   // The first acceptor binds (possibly port 0); the others join its port.
   for (size_t i = 0; i < s.workers.size(); ++i) {

@@ -22,8 +22,9 @@ int64_t SteadyMicros() {
 
 std::string ChainHash(const AuditRecord& r) {
   std::string s = r.prev_hash;
-  auto add = [&s](const std::string& f) {
-    s += '\x1f';
+  auto add = [&s](const std::string& f) {  // length-prefixed: no separator ambiguity
+    s += std::to_string(f.size());
+    s += ':';
     s += f;
   };
   add(std::to_string(r.seq));
@@ -76,11 +77,12 @@ AuditRecord RecordFor(const Context& ctx, const std::string& outcome, int status
   r.username = ctx.who.username;
   r.auth = AuthMethodName(ctx.who.method);
   r.client = ctx.req.client;
-  r.method = ctx.req.method;
   r.route = ctx.req.route;
   r.action = ctx.req.action;
-  r.target = ctx.req.target;
-  r.project = ctx.req.project;
+  // Bounded: these fields can carry client-supplied text.
+  r.target = ctx.req.target.substr(0, 256);
+  r.project = ctx.req.project.substr(0, 64);
+  r.method = ctx.req.method.substr(0, 16);
   r.outcome = outcome;
   r.status = status;
   r.latency_us = ctx.req.start_us ? SteadyMicros() - ctx.req.start_us : 0;
@@ -210,19 +212,22 @@ AuditWriter::Shard& AuditWriter::MyShard() {
 }
 
 void AuditWriter::Enqueue(AuditRecord rec) {
-  if (pending_.load(std::memory_order_relaxed) >= queue_max_) {
+  if (pending_.load() >= queue_max_) {
     // Back-pressure instead of dropping: the audit log must be complete.
     std::unique_lock lock(mu_);
     cv_.notify_one();
-    space_cv_.wait(lock, [&] { return pending_.load() < queue_max_ || stop_; });
+    while (pending_.load() >= queue_max_ && !stop_) space_cv_.wait_for(lock, std::chrono::milliseconds(50));
   }
+  // Counted before it is visible to the writer, and uncounted only once
+  // written, so `pending_` never underflows and includes a failing batch.
+  uint64_t now_pending = pending_.fetch_add(1) + 1;
   Shard& shard = MyShard();
   {
     std::lock_guard lock(shard.mu);
     shard.records.push_back(std::move(rec));
   }
   enqueued_.fetch_add(1, std::memory_order_relaxed);
-  if (pending_.fetch_add(1, std::memory_order_relaxed) + 1 == kEagerBatch) {
+  if (now_pending == kEagerBatch) {
     std::lock_guard lock(mu_);
     cv_.notify_one();
   }
@@ -267,7 +272,6 @@ size_t AuditWriter::Collect(std::vector<AuditRecord>& batch, std::map<int64_t, i
     for (auto& [id, when] : shard.touches) touches[id] = std::max(touches[id], when);
     shard.touches.clear();
   }
-  pending_.fetch_sub(n, std::memory_order_relaxed);
   return n;
 }
 
@@ -302,7 +306,6 @@ void AuditWriter::Loop() {
       stopping = stop_;
     }
     Collect(batch, touches);
-    space_cv_.notify_all();
     if (batch.empty() && touches.empty()) {
       if (stopping) break;
       continue;
@@ -318,9 +321,11 @@ void AuditWriter::Loop() {
     }
     std::lock_guard lock(mu_);
     written_ += batch.size();
+    pending_.fetch_sub(batch.size());
     batch.clear();
     touches.clear();
     flushed_cv_.notify_all();
+    space_cv_.notify_all();
   }
   std::lock_guard lock(mu_);
   exited_ = true;

@@ -21,7 +21,7 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
 }
 
 bool ParseI64(std::string_view s, int64_t* out) {
-  if (s.empty() || s.size() > 19) return false;
+  if (s.empty() || s.size() > 18) return false;  // 18 digits cannot overflow int64
   int64_t v = 0;
   for (char c : s) {
     if (c < '0' || c > '9') return false;
@@ -115,12 +115,15 @@ Result<IssuedToken> Authenticator::IssueSession(meta::Txn& txn, int64_t user_id)
   {
     std::shared_lock lock(mu_);
     kid = active_kid_;
-    secret = keys_[kid];
+    auto it = keys_.find(kid);
+    if (it != keys_.end()) secret = it->second;
   }
-  if (kid.empty()) return Internal("no session signing key is loaded");
+  if (kid.empty() || secret.empty()) return Internal("no session signing key is loaded");
   std::string sid = crypto::Hex(crypto::RandomBytes(16));
   int64_t now = clock_->NowMicros();
   int64_t exp = now + ttl_us_;
+  // Housekeeping: this user's expired sessions go (bounded work per login).
+  HOPS_RETURN_IF_ERROR(txn.Exec("DELETE FROM sessions WHERE user_id = ? AND expires_at < ?", {user_id, now}).status());
   HOPS_RETURN_IF_ERROR(txn.Exec("INSERT INTO sessions (id, user_id, created_at, expires_at, revoked) "
                                 "VALUES (?, ?, ?, ?, 0)",
                                 {sid, user_id, now, exp})

@@ -16,9 +16,11 @@ void FailureLimiter::RecordFailure(const std::string& key, int64_t now_us) {
   if (max_ <= 0) return;
   int64_t minute = now_us / 60'000'000;
   std::lock_guard lock(mu_);
-  if (windows_.size() > 100'000) {
-    // Bounded memory: drop windows from earlier minutes.
+  if (minute != purged_minute_) {
+    // Once a minute, windows from earlier minutes go: memory stays bounded by
+    // the keys seen in the current minute.
     for (auto it = windows_.begin(); it != windows_.end();) it = it->second.minute != minute ? windows_.erase(it) : ++it;
+    purged_minute_ = minute;
   }
   Window& w = windows_[key];
   if (w.minute != minute) w = Window{minute, 0};

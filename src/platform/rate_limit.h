@@ -25,6 +25,7 @@ class FailureLimiter {
   int64_t max_;
   std::mutex mu_;
   std::unordered_map<std::string, Window> windows_;
+  int64_t purged_minute_ = 0;
 };
 
 }  // namespace hops::platform

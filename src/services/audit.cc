@@ -8,7 +8,7 @@ namespace hops::services {
 Result<std::vector<platform::AuditRecord>> AuditService::Query(platform::Context& ctx,
                                                                const platform::AuditFilter& filter) {
   HOPS_RETURN_IF_ERROR(RequireAdmin(ctx));
-  if (filter.limit < 1 || filter.limit > 1000) return BadRequest("limit must be an integer from 1 to 1000");
+  if (filter.limit < 1 || filter.limit > 1001) return BadRequest("limit must be an integer from 1 to 1000");
   return platform::QueryAudit(store_, filter);
 }
 

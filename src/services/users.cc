@@ -77,7 +77,10 @@ Status UserService::Bootstrap(const std::string& password, std::string* generate
   }
   HOPS_RETURN_IF_ERROR(platform::CheckPasswordPolicy(pw));
   auto r = Insert(nullptr, "admin", pw, "admin@localhost.localdomain", "ADMIN", "ACTIVE");
-  if (!r.ok() && r.status().code() != Code::kAlreadyExists) return r.status();
+  if (!r.ok()) {
+    generated->clear();  // another server created it first, or an `admin` user exists: nothing to show
+    if (r.status().code() != Code::kAlreadyExists) return r.status();
+  }
   return Status::Ok();
 }
 
@@ -104,12 +107,19 @@ Status UserService::ResetAdmin(const std::string& password) {
 }
 
 Result<LoginResult> UserService::Login(Context& ctx, const std::string& username, const std::string& password) {
-  ctx.req.target = username;
   // Throttle guessing across many accounts from one address (lockout covers one account).
   const std::string address = ctx.req.client.substr(0, ctx.req.client.rfind(':'));
   if (int wait = address_failures_.RetryAfter(address, Now()); wait > 0)
     return TooManyRequests("too many failed logins from your address; retry in " + std::to_string(wait) + " s")
         .WithRetryAfter(wait);
+  // A name that cannot exist gets the generic answer before it is recorded or
+  // used as a key anywhere (no unbounded audit fields or limiter keys).
+  if (!ValidateUsername(username).ok() || password.size() > 1024) {
+    ctx.req.target = "(invalid username)";
+    address_failures_.RecordFailure(address, Now());
+    return Unauthenticated("invalid username or password");
+  }
+  ctx.req.target = username;
   if (int wait = user_failures_.RetryAfter(username, Now()); wait > 0)
     return TooManyRequests("too many failed logins for this account; retry in " + std::to_string(wait) + " s")
         .WithRetryAfter(wait);
@@ -182,10 +192,16 @@ Status UserService::Logout(Context& ctx) {
 
 Result<User> UserService::Register(Context& ctx, const std::string& username, const std::string& password,
                                    const std::string& email) {
-  ctx.req.target = username;
   if (!settings_.allow_registration)
     return PermissionDenied("self-registration is disabled on this platform; ask an admin for an account");
   HOPS_RETURN_IF_ERROR(CheckNewAccount(username, password, email));
+  ctx.req.target = username;
+  // Each registration costs a password hash and a row: throttle per address.
+  const std::string address = ctx.req.client.substr(0, ctx.req.client.rfind(':'));
+  if (int wait = address_failures_.RetryAfter(address, Now()); wait > 0)
+    return TooManyRequests("too many attempts from your address; retry in " + std::to_string(wait) + " s")
+        .WithRetryAfter(wait);
+  address_failures_.RecordFailure(address, Now());
   return Insert(&ctx, username, password, email, "USER", "PENDING");
 }
 
@@ -281,7 +297,13 @@ Status UserService::ChangePassword(Context& ctx, const std::string& current, con
     hash = row->Str(0);
     return Status::Ok();
   }));
-  if (!platform::VerifyPassword(hash, current)) return PermissionDenied("current password is wrong");
+  if (int wait = user_failures_.RetryAfter(ctx.who.username, Now()); wait > 0)
+    return TooManyRequests("too many wrong passwords for this account; retry in " + std::to_string(wait) + " s")
+        .WithRetryAfter(wait);
+  if (!platform::VerifyPassword(hash, current)) {
+    user_failures_.RecordFailure(ctx.who.username, Now());
+    return PermissionDenied("current password is wrong");
+  }
   HOPS_ASSIGN_OR_RETURN(std::string next_hash, platform::HashPassword(next));
   return store_.Write([&](meta::Txn& t) -> Status {
     HOPS_RETURN_IF_ERROR(t.Exec("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
@@ -322,6 +344,9 @@ Result<ApiKeyInfo> UserService::CreateApiKey(Context& ctx, const std::string& na
     HOPS_ASSIGN_OR_RETURN(auto dup, t.QueryOne("SELECT id FROM api_keys WHERE user_id = ? AND name = ?",
                                                {ctx.who.user_id, name}));
     if (dup) return AlreadyExists("you already have an API key named '" + name + "'");
+    HOPS_ASSIGN_OR_RETURN(auto count, t.QueryOne("SELECT COUNT(*) FROM api_keys WHERE user_id = ?", {ctx.who.user_id}));
+    if (count->Int(0) >= kMaxApiKeysPerUser)
+      return QuotaExceeded("you have " + std::to_string(count->Int(0)) + " API keys, the limit; revoke one first");
     HOPS_RETURN_IF_ERROR(t.Insert("INSERT INTO api_keys (user_id, name, prefix, secret_hash, scopes, created_at) "
                                   "VALUES (?, ?, ?, ?, ?, ?)",
                                   {ctx.who.user_id, name, k.prefix, meta::Blob{k.secret_hash}, int64_t{mask},

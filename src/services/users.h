@@ -49,6 +49,7 @@ struct UserSettings {
 
 class UserService {
  public:
+  static constexpr int64_t kMaxApiKeysPerUser = 100;
   UserService(meta::Store& store, platform::Authenticator& auth, UserSettings settings)
       : store_(store), auth_(auth), settings_(settings),
         address_failures_(settings.login_failures_per_address_per_minute),

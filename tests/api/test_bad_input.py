@@ -62,6 +62,11 @@ def test_nothing_half_written(server, admin, baseline):
     assert r.status_code == 200
     assert {p["name"] for p in r.json()["items"]} == baseline
     assert admin.get("/api/v1/admin/audit/verify").json()["ok"] is True
+    # client-supplied text in audit records stays bounded (oversized names, methods)
+    recs = admin.get("/api/v1/admin/audit", params={"limit": 1000}).json()["items"]
+    assert max(len(x["target"]) for x in recs) <= 256 and max(len(x["method"]) for x in recs) <= 16
+    # made-up methods do not become metric labels
+    assert 'method="FROBNICATE"' not in admin.get("/metrics").text
 
 
 def raw_exchange(server, payload, read=65536):
