@@ -9,8 +9,6 @@ namespace hops::services {
 using platform::Context;
 namespace {
 
-int64_t Now() { return Clock::Real()->NowMicros(); }
-
 constexpr const char* kProjectSelect =
     "SELECT p.id, p.name, p.description, u.username, p.created_at, p.updated_at, m.role "
     "FROM projects p JOIN users u ON u.id = p.owner_id "

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "meta/store.h"
 #include "platform/principal.h"
 #include "services/common.h"
@@ -48,7 +49,8 @@ constexpr const char* kDataScientist = "DATA_SCIENTIST";
 
 class ProjectService {
  public:
-  ProjectService(meta::Store& store, ProjectSettings settings) : store_(store), settings_(settings) {}
+  ProjectService(meta::Store& store, ProjectSettings settings, const Clock* clock = Clock::Real())
+      : store_(store), settings_(settings), clock_(clock) {}
 
   Result<Project> Create(platform::Context& ctx, const std::string& name, const std::string& description);
   Result<Page<Project>> List(platform::Context& ctx, const PageRequest& page);
@@ -67,8 +69,11 @@ class ProjectService {
   Result<QuotaReport> SetQuotas(platform::Context& ctx, const std::string& project, const QuotaUpdate& update);
 
  private:
+  int64_t Now() const { return clock_->NowMicros(); }
+
   meta::Store& store_;
   ProjectSettings settings_;
+  const Clock* clock_;
 };
 
 }  // namespace hops::services

@@ -39,8 +39,6 @@ Status CheckNewAccount(const std::string& username, const std::string& password,
   return ValidateEmail(email);
 }
 
-int64_t Now() { return Clock::Real()->NowMicros(); }
-
 }  // namespace
 
 Result<User> UserService::Insert(Context* ctx, const std::string& username, const std::string& password,

@@ -50,8 +50,9 @@ struct UserSettings {
 class UserService {
  public:
   static constexpr int64_t kMaxApiKeysPerUser = 100;
-  UserService(meta::Store& store, platform::Authenticator& auth, UserSettings settings)
-      : store_(store), auth_(auth), settings_(settings),
+  UserService(meta::Store& store, platform::Authenticator& auth, UserSettings settings,
+              const Clock* clock = Clock::Real())
+      : store_(store), auth_(auth), settings_(settings), clock_(clock),
         address_failures_(settings.login_failures_per_address_per_minute),
         user_failures_(settings.login_failures_per_user_per_minute) {}
 
@@ -87,9 +88,12 @@ class UserService {
   Result<User> Insert(platform::Context* ctx, const std::string& username, const std::string& password,
                       const std::string& email, const std::string& role, const std::string& status);
 
+  int64_t Now() const { return clock_->NowMicros(); }
+
   meta::Store& store_;
   platform::Authenticator& auth_;
   UserSettings settings_;
+  const Clock* clock_;
   platform::FailureLimiter address_failures_;  // failed logins per client address
   platform::FailureLimiter user_failures_;     // failed logins per username
 };

@@ -94,3 +94,39 @@ TEST_F(ServicesTest, FailedMutationWritesNoAuditRecord) {
 
 }  // namespace
 }  // namespace hops::services
+
+namespace hops::services {
+namespace {
+
+class StepClock : public Clock {
+ public:
+  int64_t NowMicros() const override { return now; }
+  int64_t now = 1'800'000'000'000'000;  // the start of a minute
+};
+
+// Throttling windows move with the injected clock: no sleeping in tests.
+TEST(LoginThrottle, PerUserWindowOpensAgainAfterAMinute) {
+  auto dir = std::filesystem::path(::testing::TempDir()) / ("throttle_test_" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  auto store = std::move(meta::Store::Open("sqlite://" + (dir / "meta.db").string(), "normal")).value();
+  StepClock clock;
+  platform::Authenticator auth(*store, &clock, 3600);
+  ASSERT_TRUE(auth.Init().ok());
+  UserSettings settings;
+  settings.max_failed_logins = 100;
+  settings.login_failures_per_user_per_minute = 2;
+  UserService users(*store, auth, settings, &clock);
+  std::string generated;
+  ASSERT_TRUE(users.Bootstrap("admin-password", &generated).ok());
+  Context c;
+  c.req.client = "10.0.0.9:5000";
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(users.Login(c, "admin", "wrong-password").status().code(), Code::kUnauthenticated);
+  auto refused = users.Login(c, "admin", "admin-password");
+  EXPECT_EQ(refused.status().code(), Code::kTooManyRequests);
+  EXPECT_EQ(refused.status().retry_after_s(), 60);
+  clock.now += 61'000'000;
+  EXPECT_TRUE(users.Login(c, "admin", "admin-password").ok());
+}
+
+}  // namespace
+}  // namespace hops::services
