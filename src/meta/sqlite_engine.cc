@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 
 namespace hops::meta {
 namespace {
@@ -171,12 +172,12 @@ class SqliteStore : public Store {
  protected:
   class Handle : public TxnHandle {
    public:
-    Handle(SqliteStore* s, std::unique_ptr<Conn> reader) : s_(s), reader_(std::move(reader)), txn_(reader_.get(), false) {}
+    Handle(SqliteStore* s, Conn* reader) : s_(s), reader_(reader), txn_(reader, false) {}
     Handle(SqliteStore* s, std::unique_lock<std::mutex> lock)
         : s_(s), lock_(std::move(lock)), txn_(s->writer_.get(), true) {}
     ~Handle() override {
       if (open_) Rollback();
-      if (reader_) s_->ReleaseReader(std::move(reader_));
+      if (reader_) s_->ReleaseReader(reader_);
     }
     Txn& txn() override { return txn_; }
     Status Commit() override {
@@ -201,7 +202,7 @@ class SqliteStore : public Store {
    private:
     Status Exec(const char* sql) { return txn_.c_->Run(sql, {}, nullptr, nullptr, &txn_.retryable_); }
     SqliteStore* s_;
-    std::unique_ptr<Conn> reader_;
+    Conn* reader_ = nullptr;  // owned by the store
     std::unique_lock<std::mutex> lock_;
     SqliteTxn txn_;
     bool open_ = false;
@@ -212,8 +213,8 @@ class SqliteStore : public Store {
     if (write) {
       h = std::make_unique<Handle>(this, std::unique_lock<std::mutex>(write_mu_));
     } else {
-      HOPS_ASSIGN_OR_RETURN(auto reader, AcquireReader());
-      h = std::make_unique<Handle>(this, std::move(reader));
+      HOPS_ASSIGN_OR_RETURN(Conn * reader, AcquireReader());
+      h = std::make_unique<Handle>(this, reader);
     }
     Status st = h->Begin();
     if (!st.ok()) return st;
@@ -221,39 +222,46 @@ class SqliteStore : public Store {
   }
 
  private:
-  // Each thread keeps one reader connection for this store (no lock on the
-  // hot path); other readers come from the shared pool.
+  // Reader connections are owned by the store (`owned_`), so closing the
+  // store closes them all. Each thread parks one for this store (no lock on
+  // the hot path); the others wait in `idle_`. A parked pointer is tagged with
+  // its store's generation and never used for any other store.
   struct ThreadReader {
-    uint64_t generation = 0;  // the store the parked connection belongs to
-    std::unique_ptr<Conn> conn;
+    uint64_t generation = 0;
+    Conn* conn = nullptr;
   };
   static ThreadReader& Mine() {
     thread_local ThreadReader r;
     return r;
   }
 
-  Result<std::unique_ptr<Conn>> AcquireReader() {
+  Result<Conn*> AcquireReader() {
     ThreadReader& mine = Mine();
-    if (mine.generation == generation_ && mine.conn) return std::move(mine.conn);
+    if (mine.generation == generation_ && mine.conn) return std::exchange(mine.conn, nullptr);
     {
       std::lock_guard<std::mutex> g(pool_mu_);
-      if (!readers_.empty()) {
-        auto c = std::move(readers_.back());
-        readers_.pop_back();
+      if (!idle_.empty()) {
+        Conn* c = idle_.back();
+        idle_.pop_back();
         return c;
       }
     }
-    return Conn::Open(path_, sync_, true);
+    HOPS_ASSIGN_OR_RETURN(auto conn, Conn::Open(path_, sync_, true));
+    Conn* raw = conn.get();
+    std::lock_guard<std::mutex> g(pool_mu_);
+    owned_.push_back(std::move(conn));
+    return raw;
   }
-  void ReleaseReader(std::unique_ptr<Conn> c) {
+  void ReleaseReader(Conn* c) {
     ThreadReader& mine = Mine();
     if (mine.generation != generation_ || !mine.conn) {
+      // A pointer parked for another store is forgotten here; that store owns it.
       mine.generation = generation_;
-      mine.conn = std::move(c);  // closes a reader parked for another (closed) store
+      mine.conn = c;
       return;
     }
     std::lock_guard<std::mutex> g(pool_mu_);
-    if (readers_.size() < 64) readers_.push_back(std::move(c));
+    idle_.push_back(c);
   }
 
   std::string path_, sync_;
@@ -267,7 +275,8 @@ class SqliteStore : public Store {
   std::mutex write_mu_;
   std::unique_ptr<Conn> writer_;
   std::mutex pool_mu_;
-  std::vector<std::unique_ptr<Conn>> readers_;
+  std::vector<std::unique_ptr<Conn>> owned_;  // every reader this store opened
+  std::vector<Conn*> idle_;                   // readers neither in use nor parked
 };
 
 }  // namespace

@@ -126,6 +126,35 @@ TEST(Store, ReopenKeepsData) {
   EXPECT_EQ(hash, "kept");
 }
 
+int OpenFds() {
+  int n = 0;
+  for (auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    (void)e;
+    ++n;
+  }
+  return n;
+}
+
+TEST(Store, ClosingReleasesEveryReaderConnection) {
+  std::string url = TempDb("fds");
+  { auto warm = Store::Open(url, "normal"); }  // migrations done once
+  int before = OpenFds();
+  {
+    auto s = Store::Open(url, "normal");
+    ASSERT_TRUE(s.ok());
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i)
+      threads.emplace_back([&] {
+        for (int j = 0; j < 10; ++j)
+          ASSERT_TRUE((*s)->Read([](Txn& t) { return t.Query("SELECT seq FROM audit_head").status(); }).ok());
+      });
+    for (auto& t : threads) t.join();
+    ASSERT_TRUE((*s)->Read([](Txn& t) { return t.Query("SELECT seq FROM audit_head").status(); }).ok());
+    EXPECT_GT(OpenFds(), before);
+  }
+  EXPECT_EQ(OpenFds(), before);  // readers parked by this thread included
+}
+
 TEST(Migrations, RenderDdlPerDialect) {
   Dialect my{"mysql", " FOR UPDATE"}, lite{"sqlite", ""};
   EXPECT_EQ(RenderDdl("a ${ID}, b ${NAME}", my), "a BIGINT PRIMARY KEY AUTO_INCREMENT, b VARCHAR(255)");
