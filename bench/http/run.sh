@@ -8,6 +8,9 @@
 #   CONNS     connection counts to measure         (default "1 16 64")
 #   HOPSD     hopsd binary                         (default build/hopsd)
 #   HOPSD_ARGS extra hopsd flags, e.g. "--workers 1" (default none)
+#   PIN       1: both servers on CPU 0 (hopsd with one worker, like nginx's
+#             one), wrk alone on CPU 1, so the load generator does not
+#             compete with the servers (default 0: everything shares all CPUs)
 #   RESULTS   directory for the Markdown result    (default bench/results)
 #
 # Output: a Markdown table on stdout and in $RESULTS/http-<date>.md, raw wrk
@@ -22,6 +25,15 @@ WARMUP="${WARMUP:-1s}"
 CONNS="${CONNS:-1 16 64}"
 HOPSD="${HOPSD:-$REPO/build/hopsd}"
 HOPSD_ARGS="${HOPSD_ARGS:-}"
+PIN="${PIN:-0}"
+SERVER_CPU=()
+WRK_CPU=()
+if [[ "$PIN" == 1 ]]; then
+    command -v taskset >/dev/null || { echo "run.sh: PIN=1 needs taskset (util-linux)" >&2; exit 2; }
+    SERVER_CPU=(taskset -c 0)
+    WRK_CPU=(taskset -c 1)
+    [[ "$HOPSD_ARGS" == *--workers* ]] || HOPSD_ARGS="$HOPSD_ARGS --workers 1"
+fi
 RESULTS="${RESULTS:-$REPO/bench/results}"
 PY=/usr/bin/python3
 
@@ -96,7 +108,7 @@ cp "$HOPSD" "$TMP/hopsd"
 # --- 1. hopsd ---------------------------------------------------------------
 export HOPS_ADMIN_PASSWORD="bench-$("$PY" -c 'import secrets; print(secrets.token_hex(12))')"
 mkdir -p "$TMP/hops"
-"$TMP/hopsd" --listen 127.0.0.1:0 --data-dir "$TMP/hops" --store-sync normal \
+${SERVER_CPU[@]+"${SERVER_CPU[@]}"} "$TMP/hopsd" --listen 127.0.0.1:0 --data-dir "$TMP/hops" --store-sync normal \
     $HOPSD_ARGS >"$TMP/hopsd.log" 2>&1 &
 HOPSD_PID=$!
 for i in $(seq 1 300); do
@@ -146,7 +158,7 @@ http {
     }
 }
 EOF
-nginx -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" -e "$TMP/nginx/error.log" \
+${SERVER_CPU[@]+"${SERVER_CPU[@]}"} nginx -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" -e "$TMP/nginx/error.log" \
     >"$TMP/nginx/stdout.log" 2>&1 &
 NGINX_PID=$!
 wait_port "$NGINX_PORT" nginx "$NGINX_PID"
@@ -171,11 +183,12 @@ LUA="$HERE/apikey.lua"
 
 run_wrk() { # name url conns
     local name="$1" url="$2" c="$3" t=$(( $3 < 2 ? $3 : 2 ))
+    [[ "$PIN" == 1 ]] && t=1
     if [[ "$WARMUP" != 0 && "$WARMUP" != 0s ]]; then
-        wrk -t"$t" -c"$c" -d"$WARMUP" -s "$LUA" "$url" >/dev/null 2>&1 || true
+        ${WRK_CPU[@]+"${WRK_CPU[@]}"} wrk -t"$t" -c"$c" -d"$WARMUP" -s "$LUA" "$url" >/dev/null 2>&1 || true
     fi
     echo "== $name c=$c: wrk -t$t -c$c -d$DURATION --latency $url" >&2
-    wrk -t"$t" -c"$c" -d"$DURATION" --latency -s "$LUA" "$url" >"$RAW/$name-$c.txt" 2>&1 \
+    ${WRK_CPU[@]+"${WRK_CPU[@]}"} wrk -t"$t" -c"$c" -d"$DURATION" --latency -s "$LUA" "$url" >"$RAW/$name-$c.txt" 2>&1 \
         || echo "run.sh: wrk against $name at c=$c exited non-zero" >&2
 }
 
