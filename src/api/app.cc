@@ -41,12 +41,7 @@ net::HttpResponse ErrorResponse(const Status& st, const std::string& request_id)
 Result<std::unique_ptr<App>> App::Create(const Config& config, std::string* generated_admin_password) {
   std::unique_ptr<App> app(new App());
   std::string url = config.Str("store");
-  if (url.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(config.Str("data_dir"), ec);
-    if (ec) return Unavailable("cannot create data directory '" + config.Str("data_dir") + "': " + ec.message());
-    url = "sqlite://" + (std::filesystem::path(config.Str("data_dir")) / "meta.db").string();
-  }
+  if (url.empty()) url = "sqlite://" + (std::filesystem::path(config.Str("data_dir")) / "meta.db").string();
   HOPS_ASSIGN_OR_RETURN(app->store_, meta::Store::Open(url, config.Str("store_sync")));
   app->auth_ = std::make_unique<platform::Authenticator>(*app->store_, Clock::Real(), config.Int("session_ttl_s"));
   HOPS_RETURN_IF_ERROR(app->auth_->Init());
@@ -96,12 +91,15 @@ net::HttpResponse App::Handle(net::HttpRequest& req) {
   ctx.req.client = req.client;
   ctx.req.method = req.method;
   std::string route_label = "unmatched";
+  std::string outcome = "OK";
   net::HttpResponse resp;
   try {
-    resp = Dispatch(req, ctx, &route_label);
+    resp = Dispatch(req, ctx, &route_label, &outcome);
   } catch (const std::exception& e) {
     log::Error("http.handler_exception", {{"request_id", req.request_id}, {"what", e.what()}});
-    resp = ErrorResponse(Internal("internal error; the request id is in the server log"), req.request_id);
+    Status st = Internal("internal error; the request id is in the server log");
+    outcome = CodeName(st.code());
+    resp = ErrorResponse(st, req.request_id);
   }
   for (auto [k, v] : {std::pair{"X-Content-Type-Options", "nosniff"}, std::pair{"Cache-Control", "no-store"},
                       std::pair{"X-Frame-Options", "DENY"}})
@@ -111,12 +109,6 @@ net::HttpResponse App::Handle(net::HttpRequest& req) {
   // A service records successful mutations in their own transaction; any
   // other outcome (including a commit that failed after recording) is queued.
   if (route_label != "/healthz" && (!ctx.req.recorded || resp.status >= 400)) {
-    std::string outcome = "OK";
-    if (resp.status >= 400) {
-      // The error code is the first field of the error body.
-      auto p = resp.body.find("\"code\":\"");
-      if (p != std::string::npos) outcome = resp.body.substr(p + 8, resp.body.find('"', p + 8) - p - 8);
-    }
     if (ctx.req.route.empty()) ctx.req.route = route_label;
     audit_->Enqueue(platform::RecordFor(ctx, outcome, resp.status));
   }
@@ -136,9 +128,15 @@ void App::RecordRejected(const net::HttpRequest& req, int status, const std::str
   audit_->Enqueue(platform::RecordFor(ctx, code, status));
 }
 
-net::HttpResponse App::Dispatch(net::HttpRequest& req, platform::Context& ctx, std::string* route_label) {
+net::HttpResponse App::Dispatch(net::HttpRequest& req, platform::Context& ctx, std::string* route_label,
+                                std::string* outcome) {
+  // Every error answer goes through here, so the audit record gets its code.
+  auto fail = [&](const Status& st) {
+    *outcome = CodeName(st.code());
+    return ErrorResponse(st, req.request_id);
+  };
   auto url = boost::urls::parse_origin_form(req.target);
-  if (!url) return ErrorResponse(BadRequest("request target is not a valid URL path"), req.request_id);
+  if (!url) return fail(BadRequest("request target is not a valid URL path"));
   std::vector<std::string> segs;
   for (auto seg : url->segments()) segs.emplace_back(seg);
   if (!segs.empty() && segs.back().empty()) segs.pop_back();  // tolerate one trailing slash
@@ -149,6 +147,7 @@ net::HttpResponse App::Dispatch(net::HttpRequest& req, platform::Context& ctx, s
     if (!m.allowed.empty()) {
       std::string allow;
       for (auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
+      *outcome = "METHOD_NOT_ALLOWED";
       net::HttpResponse r;
       r.status = 405;
       r.body = net::ErrorBody("METHOD_NOT_ALLOWED", req.method + " is not allowed here; allowed: " + allow,
@@ -156,9 +155,7 @@ net::HttpResponse App::Dispatch(net::HttpRequest& req, platform::Context& ctx, s
       r.headers.emplace_back("Allow", allow);
       return r;
     }
-    return ErrorResponse(NotFound("no route for " + req.method + " " + ctx.req.target +
-                                  "; see /api/v1/openapi.json"),
-                         req.request_id);
+    return fail(NotFound("no route for " + req.method + " " + ctx.req.target + "; see /api/v1/openapi.json"));
   }
   const Route& route = *m.route;
   *route_label = route.pattern;
@@ -169,17 +166,16 @@ net::HttpResponse App::Dispatch(net::HttpRequest& req, platform::Context& ctx, s
   if (route.access != Access::kPublic) {
     auto who = auth_->Authenticate(req.Header("authorization"));
     if (!who.ok()) {
-      auto r = ErrorResponse(who.status(), req.request_id);
+      auto r = fail(who.status());
       r.headers.emplace_back("WWW-Authenticate", "Bearer, ApiKey");
       return r;
     }
     ctx.who = std::move(who).value();
     if (route.scope && !ctx.who.HasScope(*route.scope))
-      return ErrorResponse(PermissionDenied(std::string("this API key lacks the ") + platform::ScopeName(*route.scope) +
-                                            " scope that " + req.method + " " + route.pattern + " needs"),
-                           req.request_id);
+      return fail(PermissionDenied(std::string("this API key lacks the ") + platform::ScopeName(*route.scope) +
+                                            " scope that " + req.method + " " + route.pattern + " needs"));
     if (route.access == Access::kAdmin && !ctx.who.ActsAsAdmin())
-      return ErrorResponse(PermissionDenied("this needs the admin role"), req.request_id);
+      return fail(PermissionDenied("this needs the admin role"));
   }
 
   Call call{req, ctx, std::move(m.params), {}};
@@ -187,14 +183,13 @@ net::HttpResponse App::Dispatch(net::HttpRequest& req, platform::Context& ctx, s
     if (std::find(m.query->begin(), m.query->end(), p.key) == m.query->end()) {
       std::string allowed;
       for (const auto& q : *m.query) allowed += (allowed.empty() ? "" : ", ") + q;
-      return ErrorResponse(BadRequest("unknown query parameter '" + std::string(p.key).substr(0, 64) + "'" +
-                                      (allowed.empty() ? "; this route takes none" : "; allowed: " + allowed)),
-                           req.request_id);
+      return fail(BadRequest("unknown query parameter '" + std::string(p.key).substr(0, 64) + "'" +
+                                      (allowed.empty() ? "; this route takes none" : "; allowed: " + allowed)));
     }
     call.query.emplace_back(p.key, p.has_value ? p.value : "");
   }
   Result<Reply> reply = route.handler(call);
-  if (!reply.ok()) return ErrorResponse(reply.status(), req.request_id);
+  if (!reply.ok()) return fail(reply.status());
   net::HttpResponse resp;
   resp.status = reply->status;
   resp.content_type = reply->content_type;

@@ -47,7 +47,10 @@ class App {
 
  private:
   App() = default;
-  net::HttpResponse Dispatch(net::HttpRequest& req, platform::Context& ctx, std::string* route_label);
+  // Routes and runs one request; sets the route label for metrics and, on an
+  // error answer, the error code for the audit record.
+  net::HttpResponse Dispatch(net::HttpRequest& req, platform::Context& ctx, std::string* route_label,
+                             std::string* outcome);
 
   std::unique_ptr<meta::Store> store_;
   std::unique_ptr<platform::Authenticator> auth_;

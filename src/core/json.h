@@ -25,7 +25,6 @@ class JsonInput {
 
   // Fails on a field not in `allowed`.
   Status AllowOnly(std::initializer_list<std::string_view> allowed) const;
-  bool Has(std::string_view name) const { return obj_.contains(name); }
 
   Result<std::string> String(std::string_view name) const;                  // required
   Result<std::optional<std::string>> OptString(std::string_view name) const;

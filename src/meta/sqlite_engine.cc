@@ -181,7 +181,7 @@ class SqliteStore : public Store {
     }
     Txn& txn() override { return txn_; }
     Status Commit() override {
-      Status st = Exec(txn_.write_ ? "COMMIT" : "COMMIT");
+      Status st = Exec("COMMIT");
       if (st.ok()) open_ = false;
       else Rollback();
       return st;
