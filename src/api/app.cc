@@ -59,7 +59,27 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, std::string* gene
   ps.quota_namespace_entries = config.Int("quota_namespace_entries");
   ps.quota_cpu_hours = config.Int("quota_cpu_hours");
   ps.quota_gpu_hours = config.Int("quota_gpu_hours");
+  ps.fs_default_provenance = static_cast<int>(config.Int("fs_default_provenance"));
   app->projects_ = std::make_unique<services::ProjectService>(*app->store_, ps);
+  std::string blocks_dir = config.Str("fs_blocks_dir");
+  if (blocks_dir.empty()) blocks_dir = (std::filesystem::path(config.Str("data_dir")) / "blocks").string();
+  HOPS_ASSIGN_OR_RETURN(app->blocks_, fs::NewLocalBlockStore(blocks_dir));
+  if (config.Int("fs_fault_capacity_bytes") > 0)
+    app->blocks_ = fs::NewCapacityLimitedBlockStore(std::move(app->blocks_),
+                                                    static_cast<uint64_t>(config.Int("fs_fault_capacity_bytes")));
+  fs::FsSettings fss;
+  fss.inline_max = config.Int("fs_inline_max");
+  fss.block_size = config.Int("fs_block_size");
+  fss.replication = static_cast<int>(config.Int("fs_replication"));
+  fss.gc_grace_s = config.Int("fs_gc_grace_s");
+  fss.default_provenance = ps.fs_default_provenance;
+  if (fss.inline_max < 0 || fss.inline_max > (1 << 20))
+    return InvalidArgument("fs_inline_max must be 0 to 1048576 bytes");
+  if (fss.block_size < (1 << 20) || fss.block_size > (int64_t{1} << 32))
+    return InvalidArgument("fs_block_size must be 1 MiB to 4 GiB");
+  if (fss.replication < 1 || fss.replication > 512) return InvalidArgument("fs_replication must be 1 to 512");
+  app->fs_ = std::make_unique<fs::FsService>(*app->store_, *app->blocks_, fss);
+  HOPS_RETURN_IF_ERROR(app->fs_->Recover());
   const char* pw = std::getenv("HOPS_ADMIN_PASSWORD");
   HOPS_RETURN_IF_ERROR(app->users_->Bootstrap(pw ? pw : "", generated_admin_password));
   if (config.Bool("reset_admin_password")) {
@@ -69,19 +89,68 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, std::string* gene
   }
 
   app->audit_service_ = std::make_unique<services::AuditService>(*app->store_);
-  app->services_.reset(new Services{*app->store_, *app->users_, *app->projects_, *app->audit_service_, app->metrics_});
+  app->services_.reset(
+      new Services{*app->store_, *app->users_, *app->projects_, *app->audit_service_, app->metrics_, *app->fs_});
   RegisterSystemRoutes(app->router_, *app->services_);
   RegisterAuthRoutes(app->router_, *app->services_);
   RegisterUserRoutes(app->router_, *app->services_);
   RegisterProjectRoutes(app->router_, *app->services_);
   RegisterAdminRoutes(app->router_, *app->services_);
+  RegisterFsRoutes(app->router_, *app->services_);
+  RegisterWebHdfsRoutes(app->router_, *app->services_);
+  int64_t interval = config.Int("fs_gc_interval_s");
+  if (interval > 0) {
+    App* raw = app.get();
+    app->collector_ = std::thread([raw, interval] { raw->CollectorLoop(interval); });
+  }
   return app;
 }
 
 App::~App() { Shutdown(); }
 
+void App::CollectorLoop(int64_t interval_s) {
+  std::unique_lock lock(collector_mu_);
+  for (;;) {
+    collector_cv_.wait_for(lock, std::chrono::seconds(interval_s), [&] { return collector_stop_; });
+    if (collector_stop_) return;
+    lock.unlock();
+    auto rep = fs_->CollectGarbage();
+    if (!rep.ok()) log::Warn("fs.gc_failed", {{"error", rep.status().ToString()}});
+    lock.lock();
+  }
+}
+
 void App::Shutdown() {
+  {
+    std::lock_guard lock(collector_mu_);
+    collector_stop_ = true;
+  }
+  collector_cv_.notify_all();
+  if (collector_.joinable()) collector_.join();
   if (audit_) audit_->Stop();
+}
+
+bool App::WantsStream(std::string_view method, std::string_view target) {
+  size_t q = target.find('?');
+  std::string_view path = target.substr(0, q), query = q == std::string_view::npos ? "" : target.substr(q + 1);
+  auto has = [&](std::string_view kv) {
+    // Case-insensitive search for a key=value pair in the raw query.
+    for (size_t i = 0; i + kv.size() <= query.size(); ++i) {
+      if ((i == 0 || query[i - 1] == '&') &&
+          std::equal(kv.begin(), kv.end(), query.begin() + static_cast<std::ptrdiff_t>(i), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+          }) &&
+          (i + kv.size() == query.size() || query[i + kv.size()] == '&'))
+        return true;
+    }
+    return false;
+  };
+  if (path.rfind("/webhdfs/v1", 0) == 0)
+    return (method == "PUT" && has("op=create")) || (method == "POST" && has("op=append")) ||
+           (method == "GET" && has("op=open"));
+  if (path.rfind("/api/v1/projects/", 0) == 0 && path.find("/datasets/") != std::string_view::npos)
+    return method == "PUT" || (method == "POST" && has("action=append")) || (method == "GET" && has("action=download"));
+  return false;
 }
 
 net::HttpResponse App::Handle(net::HttpRequest& req) {
@@ -131,14 +200,20 @@ void App::RecordRejected(const net::HttpRequest& req, int status, const std::str
 net::HttpResponse App::Dispatch(net::HttpRequest& req, platform::Context& ctx, std::string* route_label,
                                 std::string* outcome) {
   // Every error answer goes through here, so the audit record gets its code.
+  const Route* matched = nullptr;
   auto fail = [&](const Status& st) {
     *outcome = CodeName(st.code());
+    if (matched && matched->errors == ErrorStyle::kWebHdfs) return WebHdfsError(st, req.request_id);
     return ErrorResponse(st, req.request_id);
   };
   auto url = boost::urls::parse_origin_form(req.target);
   if (!url) return fail(BadRequest("request target is not a valid URL path"));
   std::vector<std::string> segs;
-  for (auto seg : url->segments()) segs.emplace_back(seg);
+  for (auto seg : url->segments()) {
+    segs.emplace_back(seg);
+    if (segs.back().find('/') != std::string::npos || segs.back().find('\0') != std::string::npos)
+      return fail(BadRequest("a path segment may not contain an encoded '/' (%2F) or NUL (%00)"));
+  }
   if (!segs.empty() && segs.back().empty()) segs.pop_back();  // tolerate one trailing slash
   ctx.req.target = std::string(url->encoded_path()).substr(0, 512);
 
@@ -158,13 +233,21 @@ net::HttpResponse App::Dispatch(net::HttpRequest& req, platform::Context& ctx, s
     return fail(NotFound("no route for " + req.method + " " + ctx.req.target + "; see /api/v1/openapi.json"));
   }
   const Route& route = *m.route;
+  matched = &route;
   *route_label = route.pattern;
   ctx.req.route = route.pattern;
   ctx.req.action = route.action;
   ctx.req.success_status = route.success_status;
 
   if (route.access != Access::kPublic) {
-    auto who = auth_->Authenticate(req.Header("authorization"));
+    std::string authz(req.Header("authorization"));
+    if (authz.empty() && route.errors == ErrorStyle::kWebHdfs) {
+      // Stock WebHDFS clients carry credentials as ?delegation=<token or API key>.
+      for (auto p : url->params())
+        if (p.key == "delegation" && p.has_value && !p.value.empty())
+          authz = (std::string(p.value).rfind("hops_", 0) == 0 ? "ApiKey " : "Bearer ") + std::string(p.value);
+    }
+    auto who = auth_->Authenticate(authz);
     if (!who.ok()) {
       auto r = fail(who.status());
       r.headers.emplace_back("WWW-Authenticate", "Bearer, ApiKey");
@@ -195,6 +278,8 @@ net::HttpResponse App::Dispatch(net::HttpRequest& req, platform::Context& ctx, s
   resp.content_type = reply->content_type;
   resp.body = reply->raw ? *reply->raw : boost::json::serialize(reply->json);
   resp.headers = std::move(reply->headers);
+  resp.stream = std::move(reply->stream);
+  resp.stream_length = reply->stream_length;
   return resp;
 }
 

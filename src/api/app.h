@@ -3,12 +3,17 @@
 // audited service call. Knows nothing of sockets (see net/http_server).
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
+#include <thread>
 
 #include "api/metrics.h"
 #include "api/router.h"
 #include "core/config.h"
+#include "fs/fs.h"
 #include "meta/store.h"
 #include "net/http_types.h"
 #include "platform/audit.h"
@@ -26,6 +31,7 @@ struct Services {
   services::ProjectService& projects;
   services::AuditService& audit;
   Metrics& metrics;
+  fs::FsService& fs;
 };
 
 class App {
@@ -36,6 +42,9 @@ class App {
   ~App();
 
   net::HttpResponse Handle(net::HttpRequest& request);
+  // Whether a request streams its body (uploads, downloads): it is then
+  // handled on a data thread with a body reader instead of a buffered body.
+  static bool WantsStream(std::string_view method, std::string_view target);
   // Audits and counts a request the HTTP server refused before Handle.
   void RecordRejected(const net::HttpRequest& request, int status, const std::string& code);
   // Writes queued audit records; call after the server has drained.
@@ -58,6 +67,14 @@ class App {
   std::unique_ptr<services::UserService> users_;
   std::unique_ptr<services::ProjectService> projects_;
   std::unique_ptr<services::AuditService> audit_service_;
+  std::unique_ptr<fs::BlockStore> blocks_;
+  std::unique_ptr<fs::FsService> fs_;
+  // The background collector: deleted blocks, orphans, detached subtrees.
+  void CollectorLoop(int64_t interval_s);
+  std::thread collector_;
+  std::mutex collector_mu_;
+  std::condition_variable collector_cv_;
+  bool collector_stop_ = false;
   std::unique_ptr<Services> services_;
   Metrics metrics_;
   Router router_;
@@ -69,6 +86,10 @@ void RegisterAuthRoutes(Router& r, Services& s);
 void RegisterUserRoutes(Router& r, Services& s);
 void RegisterProjectRoutes(Router& r, Services& s);
 void RegisterAdminRoutes(Router& r, Services& s);
+void RegisterFsRoutes(Router& r, Services& s);
+void RegisterWebHdfsRoutes(Router& r, Services& s);
+// A WebHDFS RemoteException answer for a failed WebHDFS call.
+net::HttpResponse WebHdfsError(const Status& st, const std::string& request_id);
 
 // The embedded OpenAPI document (src/api/openapi.json).
 const std::string& OpenApiDocument();

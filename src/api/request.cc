@@ -54,6 +54,8 @@ int HttpStatusFor(Code code) {
     case Code::kConflict: return 409;
     case Code::kTooManyRequests: return 429;
     case Code::kUnsupportedMediaType: return 415;
+    case Code::kInsufficientStorage: return 507;
+    case Code::kRangeNotSatisfiable: return 416;
     case Code::kUnavailable: return 503;
     case Code::kInternal: return 500;
   }

@@ -4,6 +4,7 @@
 
 #include <boost/json/value.hpp>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,6 +24,9 @@ struct Reply {
   std::optional<std::string> raw;  // a pre-rendered body (e.g. Prometheus text)
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
+  // A body streamed after the headers (downloads): stream_length bytes.
+  std::function<Status(net::BodyWriter&)> stream;
+  int64_t stream_length = -1;
 
   static Reply Json(boost::json::value v, int status = 200) {
     Reply r;

@@ -30,12 +30,18 @@ Match Router::Find(const std::string& method, const std::vector<std::string>& se
   for (size_t ri = 0; ri < routes_.size(); ++ri) {
     const Route& r = routes_[ri];
     const auto& pattern = segments_[ri];
-    if (pattern.size() != segs.size()) continue;
+    const bool rest = !pattern.empty() && pattern.back().size() > 5 &&
+                      pattern.back().compare(pattern.back().size() - 4, 4, "...}") == 0;
+    if (rest ? segs.size() < pattern.size() : pattern.size() != segs.size()) continue;
     std::map<std::string, std::string> params;
     bool ok = true;
-    for (size_t i = 0; i < segs.size() && ok; ++i) {
+    for (size_t i = 0; i < pattern.size() && ok; ++i) {
       const std::string& p = pattern[i];
-      if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
+      if (rest && i + 1 == pattern.size()) {
+        std::string joined;
+        for (size_t j = i; j < segs.size(); ++j) joined += (j > i ? "/" : "") + segs[j];
+        params[p.substr(1, p.size() - 5)] = joined;
+      } else if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
         if (segs[i].empty()) ok = false;
         else params[p.substr(1, p.size() - 2)] = segs[i];
       } else {

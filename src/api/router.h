@@ -16,15 +16,20 @@
 namespace hops::api {
 
 enum class Access { kPublic, kAuthenticated, kAdmin };
+// How errors are rendered: the platform's {"error": {...}} or WebHDFS's RemoteException.
+enum class ErrorStyle { kPlatform, kWebHdfs };
 
 struct Route {
   std::string method;
-  std::string pattern;   // e.g. /api/v1/projects/{name}/members/{username}
+  std::string pattern;   // e.g. /api/v1/projects/{name}/members/{username}; a last
+                         // segment {path...} takes one or more segments, joined by '/'
+
   std::string action;    // audit action, e.g. member.add
   Access access = Access::kAuthenticated;
   std::optional<platform::Scope> scope;
   int success_status = 200;
   std::function<Result<Reply>(Call&)> handler;
+  ErrorStyle errors = ErrorStyle::kPlatform;
 };
 
 struct Match {

@@ -16,6 +16,8 @@ const char* CodeName(Code code) {
     case Code::kConflict: return "CONFLICT";
     case Code::kTooManyRequests: return "TOO_MANY_REQUESTS";
     case Code::kUnsupportedMediaType: return "UNSUPPORTED_MEDIA_TYPE";
+    case Code::kInsufficientStorage: return "INSUFFICIENT_STORAGE";
+    case Code::kRangeNotSatisfiable: return "RANGE_NOT_SATISFIABLE";
     case Code::kUnavailable: return "UNAVAILABLE";
     case Code::kInternal: return "INTERNAL";
   }

@@ -22,6 +22,8 @@ enum class Code {
   kTooManyRequests,
   kUnsupportedMediaType,  // a body in a format the route does not take
   kUnavailable,
+  kInsufficientStorage,  // the disk (or object store) refused the bytes
+  kRangeNotSatisfiable,  // a byte range outside the file
   kInternal,
 };
 
@@ -61,6 +63,8 @@ inline Status QuotaExceeded(std::string m) { return {Code::kQuotaExceeded, std::
 inline Status Conflict(std::string m) { return {Code::kConflict, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
 inline Status TooManyRequests(std::string m) { return {Code::kTooManyRequests, std::move(m)}; }
+inline Status InsufficientStorage(std::string m) { return {Code::kInsufficientStorage, std::move(m)}; }
+inline Status RangeNotSatisfiable(std::string m) { return {Code::kRangeNotSatisfiable, std::move(m)}; }
 inline Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
 
 // Either a value or a non-OK Status.

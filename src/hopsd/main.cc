@@ -103,10 +103,12 @@ int main(int argc, char** argv) {
   opt.tls_cert = cfg->Str("tls_cert");
   opt.tls_key = cfg->Str("tls_key");
   opt.access_log = cfg->Bool("access_log");
+  opt.data_threads = static_cast<int>(cfg->Int("data_threads"));
   hops::api::App* a = app->get();
   hops::net::HttpServer server(
       opt, [a](hops::net::HttpRequest& r) { return a->Handle(r); },
-      [a](const hops::net::HttpRequest& r, int status, const std::string& code) { a->RecordRejected(r, status, code); });
+      [a](const hops::net::HttpRequest& r, int status, const std::string& code) { a->RecordRejected(r, status, code); },
+      &hops::api::App::WantsStream);
   if (auto st = server.Start(); !st.ok()) {
     std::cerr << "hopsd: " << st.message() << "\n";
     return 1;

@@ -52,6 +52,45 @@ const std::vector<Migration>& AllMigrations() {
            "CREATE TABLE audit_head (id BIGINT PRIMARY KEY, seq BIGINT NOT NULL, hash ${NAME} NOT NULL)",
            "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, 'genesis')",
        }},
+      {2,
+       "HopsFS: inodes, blocks, inline data, extended attributes, shares, provenance, block GC queue",
+       {
+           // One row per file or directory, keyed by (parent_id, name). Directories
+           // that track usage (project roots, quota directories) keep ns_used/ds_used.
+           "CREATE TABLE inodes (id ${ID}, parent_id BIGINT NOT NULL, name ${NAME} NOT NULL, "
+           "is_dir BIGINT NOT NULL, owner ${NAME} NOT NULL, grp ${NAME} NOT NULL, perm BIGINT NOT NULL, "
+           "size BIGINT NOT NULL DEFAULT 0, mtime BIGINT NOT NULL, atime BIGINT NOT NULL, "
+           "block_size BIGINT NOT NULL DEFAULT 0, replication BIGINT NOT NULL DEFAULT 0, "
+           "inline_data BIGINT NOT NULL DEFAULT 0, created_by BIGINT NOT NULL DEFAULT 0, "
+           "children BIGINT NOT NULL DEFAULT 0, tracks BIGINT NOT NULL DEFAULT 0, "
+           "ns_quota BIGINT NOT NULL DEFAULT -1, ds_quota BIGINT NOT NULL DEFAULT -1, "
+           "ns_used BIGINT NOT NULL DEFAULT 0, ds_used BIGINT NOT NULL DEFAULT 0, "
+           "prov BIGINT NOT NULL DEFAULT 0, subtree_lock ${NAME}, UNIQUE (parent_id, name))",
+           // 1: '/', 2: '/Projects', 3: the trash that detached subtrees wait in
+           // while they are deleted in batches (unreachable from '/').
+           "INSERT INTO inodes (id, parent_id, name, is_dir, owner, grp, perm, mtime, atime) "
+           "VALUES (1, 0, '', 1, 'hops', 'hops', 493, 0, 0)",
+           "INSERT INTO inodes (id, parent_id, name, is_dir, owner, grp, perm, mtime, atime) "
+           "VALUES (2, 1, 'Projects', 1, 'hops', 'hops', 493, 0, 0)",
+           "INSERT INTO inodes (id, parent_id, name, is_dir, owner, grp, perm, mtime, atime) "
+           "VALUES (3, 0, '.trash', 1, 'hops', 'hops', 448, 0, 0)",
+           "UPDATE inodes SET children = 1 WHERE id = 1",
+           "CREATE TABLE fs_inline (inode_id BIGINT PRIMARY KEY, data ${BLOB} NOT NULL)",
+           "CREATE TABLE fs_blocks (inode_id BIGINT NOT NULL, idx BIGINT NOT NULL, block_id ${NAME} NOT NULL, "
+           "size BIGINT NOT NULL, checksums ${BLOB} NOT NULL, PRIMARY KEY (inode_id, idx))",
+           "CREATE UNIQUE INDEX fs_blocks_block ON fs_blocks(block_id)",
+           "CREATE TABLE fs_block_gc (block_id ${NAME} PRIMARY KEY, queued_at BIGINT NOT NULL)",
+           "CREATE TABLE fs_xattrs (inode_id BIGINT NOT NULL, name ${NAME} NOT NULL, value ${BLOB} NOT NULL, "
+           "PRIMARY KEY (inode_id, name))",
+           "CREATE TABLE fs_shares (id ${ID}, dataset_id BIGINT NOT NULL, src_project BIGINT NOT NULL, "
+           "dst_project BIGINT NOT NULL, permission ${NAME} NOT NULL, accepted BIGINT NOT NULL, "
+           "shared_by ${NAME} NOT NULL, created_at BIGINT NOT NULL, UNIQUE (dataset_id, dst_project))",
+           "CREATE INDEX fs_shares_dst ON fs_shares(dst_project)",
+           "CREATE TABLE fs_provenance (seq ${ID}, project_id BIGINT NOT NULL, dataset ${NAME} NOT NULL, "
+           "path ${TEXT} NOT NULL, op ${NAME} NOT NULL, username ${NAME} NOT NULL, at BIGINT NOT NULL, "
+           "iface ${NAME} NOT NULL, app_id ${NAME} NOT NULL, inode_id BIGINT NOT NULL)",
+           "CREATE INDEX fs_provenance_project ON fs_provenance(project_id, at)",
+       }},
   };
   return kMigrations;
 }

@@ -8,6 +8,10 @@
 #include <boost/beast/ssl.hpp>
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <thread>
@@ -46,15 +50,62 @@ struct Worker {
   asio::steady_timer backoff{ioc};
 };
 
+// Threads that run streaming requests: they block on socket I/O that the
+// connection's own worker performs, so workers never block on a slow upload.
+class DataPool {
+ public:
+  void Start(int n) {
+    for (int i = 0; i < n; ++i) threads_.emplace_back([this] { Loop(); });
+  }
+  ~DataPool() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  void Submit(std::function<void()> fn) {
+    {
+      std::lock_guard lock(mu_);
+      queue_.push_back(std::move(fn));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void Loop() {
+    for (;;) {
+      std::function<void()> fn;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        fn = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      fn();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  std::vector<std::thread> threads_;
+  bool stop_ = false;
+};
+
 struct HttpServer::Impl {
   ServerOptions opt;
   Handler handler;
   RejectHandler on_reject;
+  StreamPredicate streaming;
+  std::atomic<bool> stopped{false};
   std::optional<ssl::context> tls;
   std::vector<std::unique_ptr<Worker>> workers;
   std::atomic<bool> draining{false};
   std::atomic<int64_t> in_flight{0};
   std::string bound;
+  DataPool data_pool;  // last: its threads stop before the workers go away
 
   void Accept(Worker& w);
 };
@@ -87,7 +138,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void ReadHeader() {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(srv_.opt.max_header_bytes));
-    parser_->body_limit(srv_.opt.max_body_bytes);
+    // The body limit is set once the start line says whether the request streams.
+    parser_->body_limit(boost::none);
     Tcp().expires_after(std::chrono::milliseconds(srv_.opt.idle_timeout_ms));
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = this->shared_from_this()](beast::error_code ec, size_t) {
@@ -97,6 +149,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void OnHeader(beast::error_code ec) {
     if (ec) return OnReadError(ec);
+    if (srv_.streaming && srv_.streaming(parser_->get().method_string(), parser_->get().target()))
+      return StartStreaming();
+    if (auto len = parser_->content_length(); len && *len > srv_.opt.max_body_bytes)
+      return OnReadError(http::error::body_limit);
+    parser_->body_limit(srv_.opt.max_body_bytes);
     Tcp().expires_after(std::chrono::milliseconds(srv_.opt.read_timeout_ms));
     http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
       self->OnRead(ec);
@@ -199,11 +256,160 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
   }
 
+  // ---- Streaming requests: handled on a data thread, which drives this
+  // connection's I/O through its worker (OnIo) one piece at a time.
+
+  // Runs an async operation on the connection's executor and waits for it.
+  template <class Initiate>
+  beast::error_code OnIo(Initiate&& initiate) {
+    auto done = std::make_shared<std::promise<beast::error_code>>();
+    auto fut = done->get_future();
+    asio::post(stream_.get_executor(), [&, done] {
+      Tcp().expires_after(std::chrono::milliseconds(srv_.opt.read_timeout_ms));
+      initiate([done](beast::error_code ec, size_t) { done->set_value(ec); });
+    });
+    while (fut.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {
+      if (srv_.stopped.load()) return asio::error::operation_aborted;
+    }
+    return fut.get();
+  }
+
+  class Reader : public BodyReader {
+   public:
+    explicit Reader(Session& s) : s_(s) {}
+    Result<size_t> Read(char* buf, size_t n) override {
+      auto& p = *s_.sparser_;
+      if (!continued_) {
+        continued_ = true;
+        auto expect = p.get()[http::field::expect];
+        if (beast::iequals(expect, "100-continue") && !p.is_done()) {
+          static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+          auto ec = s_.OnIo([&](auto cb) {
+            asio::async_write(s_.stream_, asio::buffer(kContinue, sizeof kContinue - 1), std::move(cb));
+          });
+          if (ec) return Unavailable("connection lost: " + ec.message());
+        }
+      }
+      while (!p.is_done()) {
+        p.get().body().data = buf;
+        p.get().body().size = n;
+        auto ec = s_.OnIo([&](auto cb) { http::async_read_some(s_.stream_, s_.buffer_, p, std::move(cb)); });
+        if (ec == http::error::need_buffer) ec = {};
+        if (ec) return BadRequest("the request body could not be read to its end (" + ec.message() + ")");
+        size_t got = n - p.get().body().size;
+        if (got > 0) return got;
+      }
+      return size_t{0};
+    }
+    std::optional<uint64_t> length() const override {
+      auto len = s_.sparser_->content_length();
+      if (len) return *len;
+      return std::nullopt;
+    }
+
+   private:
+    Session& s_;
+    bool continued_ = false;
+  };
+
+  class Writer : public BodyWriter {
+   public:
+    explicit Writer(Session& s) : s_(s) {}
+    Status Write(std::string_view bytes) override {
+      auto ec = s_.OnIo([&](auto cb) { asio::async_write(s_.stream_, asio::buffer(bytes.data(), bytes.size()), std::move(cb)); });
+      if (ec) return Unavailable("the client went away: " + ec.message());
+      return Status::Ok();
+    }
+
+   private:
+    Session& s_;
+  };
+
+  void StartStreaming() {
+    sparser_.emplace(std::move(*parser_));
+    sparser_->body_limit(boost::none);  // quotas bound uploads, not the HTTP layer
+    parser_.reset();
+    srv_.in_flight.fetch_add(1);
+    srv_.data_pool.Submit([self = this->shared_from_this()] { self->RunStreaming(); });
+  }
+
+  void RunStreaming() {
+    auto& msg = sparser_->get();
+    HttpRequest req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    for (const auto& f : msg) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    req.client = client_;
+    req.request_id = NewRequestId();
+    req.tls = !std::is_same_v<Stream, beast::tcp_stream>;
+    Reader reader(*this);
+    req.body_reader = &reader;
+    unsigned version = msg.version();
+    bool keep = msg.keep_alive();
+    HttpResponse resp;
+    try {
+      resp = srv_.handler(req);
+    } catch (const std::exception& e) {
+      log::Error("http.stream_exception", {{"request_id", req.request_id}, {"what", e.what()}});
+      resp.status = 500;
+      resp.body = ErrorBody("INTERNAL", "internal error", req.request_id);
+      resp.stream = nullptr;
+    }
+    // A body left unread cannot be skipped safely: close after answering.
+    keep = keep && sparser_->is_done() && !srv_.draining.load();
+    beast::error_code ec;
+    if (resp.stream) {
+      http::response<http::empty_body> head{static_cast<http::status>(resp.status), version};
+      head.set(http::field::server, "hopsd");
+      head.set("X-Request-Id", req.request_id);
+      head.set(http::field::content_type, resp.content_type);
+      for (auto& [k, v] : resp.headers) head.set(k, v);
+      head.content_length(static_cast<uint64_t>(resp.stream_length));
+      head.keep_alive(keep);
+      http::response_serializer<http::empty_body> sr{head};
+      ec = OnIo([&](auto cb) { http::async_write_header(stream_, sr, std::move(cb)); });
+      if (!ec) {
+        Writer w(*this);
+        Status st = resp.stream(w);
+        if (!st.ok()) {
+          log::Warn("http.stream_failed", {{"request_id", req.request_id}, {"error", st.ToString()}});
+          keep = false;
+          ec = asio::error::connection_aborted;
+        }
+      }
+    } else {
+      http::response<http::string_body> res{static_cast<http::status>(resp.status), version};
+      res.set(http::field::server, "hopsd");
+      res.set("X-Request-Id", req.request_id);
+      if (resp.status != 204) res.set(http::field::content_type, resp.content_type);
+      for (auto& [k, v] : resp.headers) res.set(k, v);
+      res.body() = std::move(resp.body);
+      res.keep_alive(keep);
+      res.prepare_payload();
+      ec = OnIo([&](auto cb) { http::async_write(stream_, res, std::move(cb)); });
+    }
+    if (srv_.opt.access_log)
+      log::Info("http.request", {{"request_id", req.request_id}, {"client", client_}, {"method", req.method},
+                                 {"path", req.target.substr(0, std::min<size_t>(req.target.find('?'), 256))},
+                                 {"status", std::to_string(resp.status)}, {"streamed", "true"}});
+    sparser_.reset();
+    srv_.in_flight.fetch_sub(1);
+    asio::post(stream_.get_executor(), [self = this->shared_from_this(), ok = !ec && keep] {
+      if (ok && !self->srv_.draining.load()) return self->ReadHeader();
+      self->Close();
+    });
+  }
+
   HttpServer::Impl& srv_;
   Stream stream_;
   std::string client_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<http::buffer_body>> sparser_;
 };
 
 }  // namespace
@@ -236,11 +442,12 @@ void HttpServer::Impl::Accept(Worker& w) {
   });
 }
 
-HttpServer::HttpServer(ServerOptions options, Handler handler, RejectHandler on_reject)
+HttpServer::HttpServer(ServerOptions options, Handler handler, RejectHandler on_reject, StreamPredicate streaming)
     : impl_(std::make_unique<Impl>()) {
   impl_->opt = std::move(options);
   impl_->handler = std::move(handler);
   impl_->on_reject = std::move(on_reject);
+  impl_->streaming = std::move(streaming);
 }
 
 HttpServer::~HttpServer() = default;
@@ -313,6 +520,7 @@ Status HttpServer::Start() {
   s.bound = (local.address().is_v6() ? "[" + local.address().to_string() + "]" : local.address().to_string()) +
             ":" + std::to_string(local.port());
   for (auto& w : s.workers) s.Accept(*w);
+  if (s.streaming) s.data_pool.Start(std::max(1, s.opt.data_threads));
   return Status::Ok();
 }
 
@@ -339,6 +547,7 @@ void HttpServer::Shutdown(int grace_ms) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   // Responses already written are flushed by their write handlers; give them a moment.
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  s.stopped.store(true);
   for (auto& w : s.workers) w->ioc.stop();
 }
 

@@ -22,11 +22,13 @@ struct ServerOptions {
   int idle_timeout_ms = 60000;
   std::string tls_cert, tls_key;          // both set: HTTPS
   bool access_log = false;
+  int data_threads = 32;                  // threads for streaming requests (uploads, downloads)
 };
 
 class HttpServer {
  public:
-  HttpServer(ServerOptions options, Handler handler, RejectHandler on_reject = nullptr);
+  HttpServer(ServerOptions options, Handler handler, RejectHandler on_reject = nullptr,
+             StreamPredicate streaming = nullptr);
   ~HttpServer();
 
   // Binds and listens; after this bound_address() is known.

@@ -2,6 +2,7 @@
 #include "services/projects.h"
 
 #include "core/clock.h"
+#include "fs/fs.h"
 #include "platform/audit.h"
 #include "services/names.h"
 
@@ -43,7 +44,7 @@ Status ValidateRole(const std::string& role) {
   return Status::Ok();
 }
 
-Result<QuotaReport> LoadQuotas(meta::Txn& t, int64_t project_id) {
+Result<QuotaReport> LoadQuotas(meta::Txn& t, int64_t project_id, const std::string& name) {
   HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT storage_bytes_limit, storage_bytes_used, namespace_limit, "
                                              "namespace_used, cpu_hours_limit, cpu_seconds_used, gpu_hours_limit, "
                                              "gpu_seconds_used FROM project_quotas WHERE project_id = ?",
@@ -54,6 +55,10 @@ Result<QuotaReport> LoadQuotas(meta::Txn& t, int64_t project_id) {
   q.namespace_entries = {row->Int(2), static_cast<double>(row->Int(3))};
   q.cpu_hours = {row->Int(4), static_cast<double>(row->Int(5)) / 3600.0};
   q.gpu_hours = {row->Int(6), static_cast<double>(row->Int(7)) / 3600.0};
+  // Storage and namespace usage are kept by HopsFS on the project's root.
+  HOPS_ASSIGN_OR_RETURN(auto usage, fs::ProjectUsage(t, name));
+  q.storage_bytes.used = static_cast<double>(usage.first);
+  q.namespace_entries.used = static_cast<double>(usage.second);
   return q;
 }
 
@@ -97,6 +102,9 @@ Result<Project> ProjectService::Create(Context& ctx, const std::string& name, co
                                 {id, settings_.quota_storage_bytes, settings_.quota_namespace_entries,
                                  settings_.quota_cpu_hours, settings_.quota_gpu_hours})
                              .status());
+    HOPS_RETURN_IF_ERROR(fs::CreateProjectRoot(t, name, ctx.who.username, settings_.quota_storage_bytes,
+                                               settings_.quota_namespace_entries, now / 1000,
+                                               settings_.fs_default_provenance));
     p = Project{id, name, description, ctx.who.username, now, now, kDataOwner};
     return platform::RecordMutation(t, ctx);
   }));
@@ -155,6 +163,8 @@ Status ProjectService::Delete(Context& ctx, const std::string& name) {
     HOPS_ASSIGN_OR_RETURN(Project p, Resolve(t, ctx, name));
     if (p.owner != ctx.who.username && !ctx.who.ActsAsAdmin())
       return PermissionDenied("only the owner of '" + p.name + "' (" + p.owner + ") or an admin can delete it");
+    // The tree leaves the namespace now; its entries and blocks are deleted in batches.
+    HOPS_RETURN_IF_ERROR(fs::DetachProjectRoot(t, p.id, p.name));
     for (const char* sql : {"DELETE FROM project_members WHERE project_id = ?",
                             "DELETE FROM project_quotas WHERE project_id = ?", "DELETE FROM projects WHERE id = ?"}) {
       HOPS_RETURN_IF_ERROR(t.Exec(sql, {p.id}).status());
@@ -250,7 +260,7 @@ Result<QuotaReport> ProjectService::GetQuotas(Context& ctx, const std::string& p
   QuotaReport q;
   HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
     HOPS_ASSIGN_OR_RETURN(Project p, Resolve(t, ctx, project));
-    HOPS_ASSIGN_OR_RETURN(q, LoadQuotas(t, p.id));
+    HOPS_ASSIGN_OR_RETURN(q, LoadQuotas(t, p.id, p.name));
     return Status::Ok();
   }));
   return q;
@@ -266,7 +276,7 @@ Result<QuotaReport> ProjectService::SetQuotas(Context& ctx, const std::string& p
   QuotaReport q;
   HOPS_RETURN_IF_ERROR(store_.Write([&](meta::Txn& t) -> Status {
     HOPS_ASSIGN_OR_RETURN(Project p, Resolve(t, ctx, project));
-    HOPS_ASSIGN_OR_RETURN(q, LoadQuotas(t, p.id));
+    HOPS_ASSIGN_OR_RETURN(q, LoadQuotas(t, p.id, p.name));
     if (up.storage_bytes) q.storage_bytes.limit = *up.storage_bytes;
     if (up.namespace_entries) q.namespace_entries.limit = *up.namespace_entries;
     if (up.cpu_hours) q.cpu_hours.limit = *up.cpu_hours;
@@ -276,6 +286,7 @@ Result<QuotaReport> ProjectService::SetQuotas(Context& ctx, const std::string& p
                                 {q.storage_bytes.limit, q.namespace_entries.limit, q.cpu_hours.limit,
                                  q.gpu_hours.limit, p.id})
                              .status());
+    HOPS_RETURN_IF_ERROR(fs::SetProjectRootQuota(t, p.name, q.storage_bytes.limit, q.namespace_entries.limit));
     return platform::RecordMutation(t, ctx);
   }));
   return q;

@@ -42,6 +42,7 @@ struct QuotaUpdate {
 struct ProjectSettings {
   int64_t max_projects_per_user = 10;
   int64_t quota_storage_bytes = -1, quota_namespace_entries = -1, quota_cpu_hours = -1, quota_gpu_hours = -1;
+  int fs_default_provenance = 1;  // provenance level of a new project's datasets
 };
 
 constexpr const char* kDataOwner = "DATA_OWNER";

@@ -624,11 +624,13 @@ def test_quotas_show_and_set(admin, cli, make_user):
     report = admin.json("quotas", "show", project)
     assert set(report) == set(QUOTAS)
     for k in QUOTAS:
-        assert report[k]["limit"] == -1 and report[k]["used"] == 0
+        # A new project's namespace holds its root and its 8 default datasets.
+        assert report[k]["limit"] == -1 and report[k]["used"] == (9 if k == "namespace_entries" else 0)
     headers, rows = table(admin.ok("quotas", "show", project))
     assert headers == ["QUOTA", "LIMIT", "USED"]
     assert {r[0]: r[1] for r in rows} == {k: "unlimited" for k in QUOTAS}
-    assert {r[0]: r[2] for r in rows} == {k: "0" for k in QUOTAS}  # doubles print as numbers, not 0E0
+    # doubles print as numbers, not 0E0
+    assert {r[0]: r[2] for r in rows} == {k: ("9" if k == "namespace_entries" else "0") for k in QUOTAS}
 
     out = admin.ok("quotas", "set", project, "--storage-bytes", "1048576", "--gpu-hours", "5")
     limits = {r[0]: r[1] for r in table(out)[1]}

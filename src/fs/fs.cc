@@ -1,0 +1,379 @@
+// HopsFS namespace operations: resolution, authorization, quotas, and the
+// metadata side of every operation. Data-path and background work are in
+// fs_data.cc and fs_admin.cc.
+#include "fs/fs.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "fs/fs_internal.h"
+#include "fs/path.h"
+#include "platform/audit.h"
+#include "services/names.h"
+#include "services/projects.h"
+
+namespace hops::fs {
+using platform::Context;
+
+const char* ProvLevelName(int level) {
+  switch (level) {
+    case 0: return "off";
+    case 2: return "full";
+    default: return "state";
+  }
+}
+
+Inode InodeFrom(const meta::Row& r) {
+  Inode n;
+  n.id = r.Int(0);
+  n.parent_id = r.Int(1);
+  n.name = r.Str(2);
+  n.dir = r.Int(3) != 0;
+  n.owner = r.Str(4);
+  n.group = r.Str(5);
+  n.perm = static_cast<int>(r.Int(6));
+  n.size = r.Int(7);
+  n.mtime_ms = r.Int(8);
+  n.atime_ms = r.Int(9);
+  n.block_size = r.Int(10);
+  n.replication = static_cast<int>(r.Int(11));
+  n.inline_data = r.Int(12) != 0;
+  n.created_by = r.Int(13);
+  n.children = r.Int(14);
+  n.tracks = r.Int(15) != 0;
+  n.ns_quota = r.Int(16);
+  n.ds_quota = r.Int(17);
+  n.ns_used = r.Int(18);
+  n.ds_used = r.Int(19);
+  n.prov = static_cast<int>(r.Int(20));
+  n.subtree_lock = r.Str(21);
+  return n;
+}
+
+Result<std::optional<Inode>> ChildOf(meta::Txn& t, int64_t parent, const std::string& name) {
+  HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne(std::string("SELECT ") + kInodeCols +
+                                                 " FROM inodes WHERE parent_id = ? AND name = ?",
+                                             {parent, name}));
+  if (!row) return std::optional<Inode>{};
+  return std::optional<Inode>{InodeFrom(*row)};
+}
+
+Result<std::optional<Inode>> InodeById(meta::Txn& t, int64_t id) {
+  HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne(std::string("SELECT ") + kInodeCols + " FROM inodes WHERE id = ?", {id}));
+  if (!row) return std::optional<Inode>{};
+  return std::optional<Inode>{InodeFrom(*row)};
+}
+
+Result<Totals> SubtreeTotals(meta::Txn& t, int64_t id) {
+  HOPS_ASSIGN_OR_RETURN(
+      auto row,
+      t.QueryOne("WITH RECURSIVE sub(id, is_dir, size, repl) AS ("
+                 "SELECT id, is_dir, size, replication FROM inodes WHERE id = ? "
+                 "UNION ALL SELECT i.id, i.is_dir, i.size, i.replication FROM inodes i JOIN sub ON i.parent_id = sub.id "
+                 "WHERE sub.is_dir = 1) "
+                 "SELECT COUNT(*), SUM(is_dir), SUM(CASE WHEN is_dir = 0 THEN size ELSE 0 END), "
+                 "SUM(CASE WHEN is_dir = 0 THEN size * repl ELSE 0 END) FROM sub",
+                 {id}));
+  Totals x;
+  x.entries = row->Int(0);
+  x.dirs = row->Int(1);
+  x.files = x.entries - x.dirs;
+  x.bytes = row->Int(2);
+  x.space = row->Int(3);
+  return x;
+}
+
+std::string PathOfChain(const std::vector<Inode>& chain, size_t upto) {
+  std::string s;
+  for (size_t i = 1; i <= upto && i < chain.size(); ++i) s += "/" + chain[i].name;
+  return s.empty() ? "/" : s;
+}
+
+Status ApplyCharges(meta::Txn& t, const std::map<int64_t, Charge>& charges) {
+  for (const auto& [id, ch] : charges) {
+    if (ch.ns == 0 && ch.space == 0) continue;
+    const Inode& n = ch.inode;
+    if (ch.ns > 0 && n.ns_quota >= 0 && n.ns_used + ch.ns > n.ns_quota)
+      return QuotaExceeded("the namespace quota of " + ch.path + " is " + std::to_string(n.ns_quota) +
+                           " entries and " + std::to_string(n.ns_used) + " are in use; this needs " +
+                           std::to_string(ch.ns) + " more");
+    if (ch.space > 0 && n.ds_quota >= 0 && n.ds_used + ch.space > n.ds_quota)
+      return QuotaExceeded("the space quota of " + ch.path + " is " + std::to_string(n.ds_quota) + " bytes and " +
+                           std::to_string(n.ds_used) + " are in use; this needs " + std::to_string(ch.space) +
+                           " more");
+    HOPS_RETURN_IF_ERROR(
+        t.Exec("UPDATE inodes SET ns_used = ns_used + ?, ds_used = ds_used + ? WHERE id = ?", {ch.ns, ch.space, id})
+            .status());
+  }
+  return Status::Ok();
+}
+
+void AddCharges(std::map<int64_t, Charge>& m, const std::vector<Inode>& chain, size_t count, int64_t ns,
+                int64_t space) {
+  for (size_t i = 0; i < count && i < chain.size(); ++i) {
+    if (!chain[i].tracks) continue;
+    auto [it, fresh] = m.try_emplace(chain[i].id);
+    if (fresh) {
+      it->second.inode = chain[i];
+      it->second.path = PathOfChain(chain, i);
+    }
+    it->second.ns += ns;
+    it->second.space += space;
+  }
+}
+
+Status QueueBlocksForGc(meta::Txn& t, int64_t inode_id, int64_t now_ms) {
+  HOPS_RETURN_IF_ERROR(t.Exec("INSERT INTO fs_block_gc (block_id, queued_at) SELECT block_id, ? FROM fs_blocks "
+                              "WHERE inode_id = ?",
+                              {now_ms, inode_id})
+                           .status());
+  return t.Exec("DELETE FROM fs_blocks WHERE inode_id = ?", {inode_id}).status();
+}
+
+Status FsService::DeleteFileRows(meta::Txn& t, int64_t inode_id) {
+  HOPS_RETURN_IF_ERROR(t.Exec("DELETE FROM fs_inline WHERE inode_id = ?", {inode_id}).status());
+  HOPS_RETURN_IF_ERROR(QueueBlocksForGc(t, inode_id, NowMs()));
+  HOPS_RETURN_IF_ERROR(t.Exec("DELETE FROM fs_xattrs WHERE inode_id = ?", {inode_id}).status());
+  return t.Exec("DELETE FROM inodes WHERE id = ?", {inode_id}).status();
+}
+
+FsService::FsService(meta::Store& store, BlockStore& blocks, FsSettings settings, const Clock* clock)
+    : store_(store), blocks_(blocks), settings_(settings), clock_(clock) {}
+
+Status NoSuchPath(const std::string& path) { return NotFound("no such file or directory: " + path); }
+
+Result<FsService::Resolved> FsService::Resolve(meta::Txn& t, Caller& c, const Path& p, bool for_write) {
+  Resolved r;
+  r.real = p;
+  if (p.size() >= 2 && p[0] == "Projects") {
+    HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT p.id, p.name, m.role FROM projects p LEFT JOIN project_members m "
+                                               "ON m.project_id = p.id AND m.user_id = ? WHERE p.name_key = ?",
+                                               {c.ctx.who.user_id, services::Lower(p[1])}));
+    if (!row || row->Str(1) != p[1] || row->IsNull(2)) return NoSuchPath(JoinPath(p));
+    r.project_id = row->Int(0);
+    r.project = r.caller_project = row->Str(1);
+    r.role = row->Str(2);
+    c.ctx.req.project = r.project;
+    if (p.size() >= 3) {
+      size_t sep = p[2].find("::");
+      if (sep != std::string::npos) {
+        std::string src = p[2].substr(0, sep), ds = p[2].substr(sep + 2);
+        HOPS_ASSIGN_OR_RETURN(auto sh, t.QueryOne("SELECT s.permission, s.accepted, sp.id, sp.name FROM fs_shares s "
+                                                  "JOIN projects sp ON sp.id = s.src_project "
+                                                  "JOIN inodes i ON i.id = s.dataset_id "
+                                                  "WHERE s.dst_project = ? AND sp.name = ? AND i.name = ?",
+                                                  {r.project_id, src, ds}));
+        if (!sh || sh->Int(1) == 0) return NoSuchPath(JoinPath(p));
+        r.share = sh->Str(0);
+        r.alias = p[2];
+        r.project_id = sh->Int(2);
+        r.project = sh->Str(3);
+        r.real[1] = r.project;
+        r.real[2] = ds;
+      }
+    }
+  }
+  HOPS_ASSIGN_OR_RETURN(auto root, InodeById(t, kRootId));
+  if (!root) return Internal("the filesystem root is missing");
+  r.chain.push_back(*root);
+  for (size_t i = 0; i < r.real.size(); ++i) {
+    if (!r.chain.back().dir) return NotFound(PathOfChain(r.chain, r.chain.size() - 1) + " is a file, not a directory");
+    HOPS_ASSIGN_OR_RETURN(auto child, ChildOf(t, r.chain.back().id, r.real[i]));
+    if (!child) break;
+    r.chain.push_back(std::move(*child));
+  }
+  r.found = r.chain.size() == r.real.size() + 1;
+  if (for_write) {
+    for (size_t i = 0; i < r.chain.size(); ++i)
+      if (!r.chain[i].subtree_lock.empty())
+        return Conflict("a subtree operation (delete or move) is in progress on " + PathOfChain(r.chain, i) +
+                        "; retry shortly");
+  }
+  return r;
+}
+
+// Who may do what:
+//  - reading: any member of the project, or of a project the dataset is shared with;
+//  - Data Owners: everything in their project (datasets, permissions, quotas, shares);
+//  - Data Scientists, and members through an EDITABLE share: write inside a
+//    group-writable dataset, and delete or move only what they created;
+//  - outside /Projects: read only.
+Status FsService::Check(Caller& c, const Resolved& r, Need need, const Inode* subject) {
+  if (need == Need::kRead) return Status::Ok();
+  if (r.real.size() < 2 || r.project_id == 0)
+    return PermissionDenied("only the platform writes outside /Projects/<project>");
+  if (r.share == "READ_ONLY") return PermissionDenied("the dataset " + r.alias + " is shared with this project read-only");
+  if (r.role == services::kDataOwner && r.share.empty()) return Status::Ok();
+  const Inode* ds = r.dataset();
+  bool at_dataset_level = subject ? (r.chain.size() > 3 && subject->id == r.chain[3].id) : r.chain.size() <= 3;
+  if (need == Need::kAdmin || !ds || at_dataset_level) {
+    if (!r.share.empty()) return PermissionDenied("a shared dataset is managed by its own project's Data Owners");
+    return PermissionDenied("only Data Owners of '" + r.project + "' can do this");
+  }
+  if (!(ds->perm & 020))
+    return PermissionDenied("the dataset '" + ds->name + "' is not group-writable; ask a Data Owner of '" + r.project +
+                            "' to make it writable (chmod g+w)");
+  if (need == Need::kModify && subject && subject->owner != c.ctx.who.username)
+    return PermissionDenied("Data Scientists can change or delete only what they created; '" + subject->name +
+                            "' belongs to " + subject->owner);
+  return Status::Ok();
+}
+
+Status FsService::Prov(meta::Txn& t, Caller& c, const Resolved& r, const std::string& op, int min_level) {
+  const Inode* ds = r.dataset();
+  if (!ds || ds->prov < min_level) return Status::Ok();
+  return t
+      .Insert("INSERT INTO fs_provenance (project_id, dataset, path, op, username, at, iface, app_id, inode_id) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              {r.project_id, ds->name, r.rel(), op, c.ctx.who.username, NowMs(), c.iface, c.app_id,
+               r.found ? r.target().id : int64_t{0}})
+      .status();
+}
+
+namespace {
+
+FileStatus StatusOf(const Inode& n, const std::string& shown_name, const std::string& share) {
+  return FileStatus{n, shown_name, share};
+}
+
+void Target(Caller& c, const std::string& path) { c.ctx.req.target = path.substr(0, 512); }
+
+}  // namespace
+
+Result<FileStatus> FsService::Stat(Caller& c, const Path& p) {
+  FileStatus out;
+  HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
+    HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, false));
+    Target(c, r.shown());
+    if (!r.found) return NoSuchPath(r.shown());
+    std::string name = p.empty() ? "" : p.back();
+    out = StatusOf(r.target(), name, r.share);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<services::Page<FileStatus>> FsService::List(Caller& c, const Path& p, const services::PageRequest& page) {
+  services::Page<FileStatus> out;
+  HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
+    out.items.clear();
+    HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, false));
+    Target(c, r.shown());
+    if (!r.found) return NoSuchPath(r.shown());
+    const Inode& d = r.target();
+    if (!d.dir) {
+      out.items.push_back(StatusOf(d, "", r.share));  // HDFS: listing a file lists the file itself
+      return Status::Ok();
+    }
+    const int64_t want = page.limit + 1;
+    std::vector<FileStatus> items;
+    if (d.id == kProjectsId) {
+      // Only the caller's projects are visible.
+      HOPS_ASSIGN_OR_RETURN(auto rows, t.Query(std::string("SELECT ") + kInodeColsI +
+                                                   " FROM inodes i JOIN projects pr ON pr.name = i.name "
+                                                   "JOIN project_members m ON m.project_id = pr.id AND m.user_id = ? "
+                                                   "WHERE i.parent_id = ? AND i.name > ? ORDER BY i.name LIMIT ?",
+                                               {c.ctx.who.user_id, kProjectsId, page.after, want}));
+      for (const auto& row : rows) {
+        Inode n = InodeFrom(row);
+        items.push_back(StatusOf(n, n.name, ""));
+      }
+    } else {
+      HOPS_ASSIGN_OR_RETURN(auto rows, t.Query(std::string("SELECT ") + kInodeCols +
+                                                   " FROM inodes WHERE parent_id = ? AND name > ? ORDER BY name LIMIT ?",
+                                               {d.id, page.after, want}));
+      for (const auto& row : rows) {
+        Inode n = InodeFrom(row);
+        items.push_back(StatusOf(n, n.name, r.share));
+      }
+      if (r.real.size() == 2 && r.share.empty()) {
+        // A project root also shows the datasets shared with it and accepted.
+        HOPS_ASSIGN_OR_RETURN(auto rows2, t.Query(std::string("SELECT ") + kInodeColsI +
+                                                      ", sp.name, s.permission FROM fs_shares s "
+                                                      "JOIN inodes i ON i.id = s.dataset_id "
+                                                      "JOIN projects sp ON sp.id = s.src_project "
+                                                      "WHERE s.dst_project = ? AND s.accepted = 1",
+                                                  {r.project_id}));
+        for (const auto& row : rows2) {
+          Inode n = InodeFrom(row);
+          std::string alias = row.Str(22) + "::" + n.name;
+          if (alias > page.after) items.push_back(StatusOf(n, alias, row.Str(23)));
+        }
+        std::sort(items.begin(), items.end(), [](const FileStatus& a, const FileStatus& b) { return a.name < b.name; });
+      }
+    }
+    if (static_cast<int64_t>(items.size()) > page.limit) {
+      items.resize(static_cast<size_t>(page.limit));
+      out.next_page_token = services::EncodeCursor(items.back().name);
+    }
+    out.items = std::move(items);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+// Creates the missing directories of r.real below the deepest existing one.
+Result<std::vector<Inode>> FsService::CreateMissingDirs(meta::Txn& t, Caller& c, Resolved& r, size_t upto,
+                                                        std::optional<int> perm) {
+  std::vector<Inode> made;
+  if (r.chain.size() > upto) return made;
+  for (size_t i = r.chain.size() - 1; i < upto; ++i) {
+    if (!r.chain.back().dir) return AlreadyExists(PathOfChain(r.chain, r.chain.size() - 1) + " is a file");
+    const std::string& name = r.real[i];
+    HOPS_RETURN_IF_ERROR(ValidateName(name));
+    // The first directory created decides: a dataset needs a Data Owner.
+    HOPS_RETURN_IF_ERROR(Check(c, r, r.chain.size() <= 3 ? Need::kAdmin : Need::kWrite, nullptr));
+    if (r.chain.size() < 3) return PermissionDenied("projects are created through /api/v1/projects");
+    Inode n;
+    n.parent_id = r.chain.back().id;
+    n.name = name;
+    n.dir = true;
+    n.owner = c.ctx.who.username;
+    n.group = r.project;
+    bool dataset = r.chain.size() == 3;
+    n.perm = perm.value_or(dataset ? 0770 : 0775);
+    n.mtime_ms = n.atime_ms = NowMs();
+    n.created_by = c.ctx.who.user_id;
+    n.prov = dataset ? settings_.default_provenance : 0;
+    std::map<int64_t, Charge> charges;
+    AddCharges(charges, r.chain, r.chain.size(), 1, 0);
+    HOPS_RETURN_IF_ERROR(ApplyCharges(t, charges));
+    for (auto& [id, ch] : charges)
+      for (auto& a : r.chain)
+        if (a.id == id) a.ns_used += ch.ns;
+    HOPS_ASSIGN_OR_RETURN(n.id, t.Insert("INSERT INTO inodes (parent_id, name, is_dir, owner, grp, perm, mtime, atime, "
+                                         "created_by, prov) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
+                                         {n.parent_id, n.name, n.owner, n.group, int64_t{n.perm}, n.mtime_ms,
+                                          n.atime_ms, n.created_by, int64_t{n.prov}}));
+    HOPS_RETURN_IF_ERROR(t.Exec("UPDATE inodes SET children = children + 1, mtime = ? WHERE id = ?",
+                                {n.mtime_ms, n.parent_id})
+                             .status());
+    r.chain.push_back(n);
+    made.push_back(n);
+  }
+  r.found = r.chain.size() == r.real.size() + 1;
+  return made;
+}
+
+Result<FileStatus> FsService::Mkdirs(Caller& c, const Path& p, std::optional<int> perm) {
+  if (perm && (*perm < 0 || *perm > 07777)) return InvalidArgument("permission must be octal 0 to 7777");
+  for (const auto& n : p) HOPS_RETURN_IF_ERROR(ValidateName(n));
+  FileStatus out;
+  HOPS_RETURN_IF_ERROR(store_.Write([&](meta::Txn& t) -> Status {
+    HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, true));
+    Target(c, r.shown());
+    if (r.found) {
+      if (!r.target().dir) return AlreadyExists(r.shown() + " exists and is a file");
+      out = StatusOf(r.target(), p.empty() ? "" : p.back(), r.share);
+      return Status::Ok();  // mkdirs of an existing directory succeeds, as in HDFS
+    }
+    HOPS_ASSIGN_OR_RETURN(auto made, CreateMissingDirs(t, c, r, r.real.size(), perm));
+    out = StatusOf(r.target(), p.back(), r.share);
+    HOPS_RETURN_IF_ERROR(Prov(t, c, r, "mkdir", 1));
+    return platform::RecordMutation(t, c.ctx);
+  }));
+  return out;
+}
+
+}  // namespace hops::fs
