@@ -125,31 +125,43 @@ class Client {
     }
     auto res = http.Send(method, target, body ? json::serialize(*body) : "", headers);
     if (!res.ok()) return res.status();
-    if (res->status >= 400) {
-      boost::system::error_code ec;
-      auto v = json::parse(res->body, ec);
-      std::string msg = res->body;
-      const json::object* e = nullptr;
-      if (!ec && v.is_object())
-        if (auto* inner = v.as_object().if_contains("error"); inner && inner->is_object()) e = &inner->as_object();
-      auto field = [&](const char* k) {
-        auto* f = e ? e->if_contains(k) : nullptr;
-        return f && f->is_string() ? std::string(f->as_string()) : std::string();
-      };
-      if (e) {
-        msg = field("message") + " (" + field("code") + ", HTTP " + std::to_string(res->status) + ", request " +
-              field("request_id") + ")";
-      } else {
-        msg = "HTTP " + std::to_string(res->status) + ": " + res->body.substr(0, 200);
-      }
-      return Status(hops::Code::kInternal, msg);
-    }
+    if (res->status >= 400) return ErrorOf(*res);
     if (res->body.empty()) return json::value(nullptr);
     if (res->content_type.rfind("application/json", 0) != 0) return json::value(json::string(res->body));
     boost::system::error_code ec;
     auto v = json::parse(res->body, ec);
     if (ec) return hops::Internal("server sent invalid JSON");
     return v;
+  }
+  // Streams an upload from `upload` and/or a download into `download`.
+  Result<hops::net::HttpResponse> Stream(const std::string& method, const std::string& target,
+                                         const hops::net::HttpClient::Source* upload, uint64_t length,
+                                         const hops::net::HttpClient::Sink* download,
+                                         std::vector<std::pair<std::string, std::string>> headers = {}) const {
+    hops::net::HttpClient http({saved_.endpoint, saved_.ca_file, 30000});
+    if (!saved_.api_key.empty()) headers.emplace_back("Authorization", "ApiKey " + saved_.api_key);
+    else if (!saved_.token.empty()) headers.emplace_back("Authorization", "Bearer " + saved_.token);
+    else return hops::Unauthenticated("not logged in; run `hops login` first");
+    auto res = http.SendStream(method, target, headers, upload, length, download);
+    if (!res.ok()) return res.status();
+    if (res->status >= 400) return ErrorOf(*res);
+    return res;
+  }
+  // The server's error answer as a Status with its message, code and request id.
+  static Status ErrorOf(const hops::net::HttpResponse& res) {
+    boost::system::error_code ec;
+    auto v = json::parse(res.body, ec);
+    const json::object* e = nullptr;
+    if (!ec && v.is_object())
+      if (auto* inner = v.as_object().if_contains("error"); inner && inner->is_object()) e = &inner->as_object();
+    auto field = [&](const char* k) {
+      auto* f = e ? e->if_contains(k) : nullptr;
+      return f && f->is_string() ? std::string(f->as_string()) : std::string();
+    };
+    if (e)
+      return Status(hops::Code::kInternal, field("message") + " (" + field("code") + ", HTTP " +
+                                               std::to_string(res.status) + ", request " + field("request_id") + ")");
+    return Status(hops::Code::kInternal, "HTTP " + std::to_string(res.status) + ": " + res.body.substr(0, 200));
   }
   // Follows next_page_token and returns all items.
   Result<json::array> All(const std::string& path, const std::string& query = "") const {
@@ -556,6 +568,294 @@ int main(int argc, char** argv) {
       if (!r->at("ok").as_bool()) return Status(hops::Code::kConflict, "audit log verification FAILED");
       return Status::Ok();
     };
+  });
+
+  // fs: HopsFS files. Remote paths are <project>/<dataset>/...; a dataset
+  // shared with the project is <project>/<owner project>::<dataset>/...
+  auto* fsc = app.add_subcommand("fs", "files and datasets in HopsFS (paths: <project>/<dataset>/...)");
+  fsc->require_subcommand(1);
+  struct Remote {
+    std::string project, rel;  // rel: path inside the project, may be empty
+  };
+  auto remote = [](const std::string& arg) -> Result<Remote> {
+    std::string a = arg;
+    while (!a.empty() && a.front() == '/') a.erase(0, 1);
+    if (a.rfind("Projects/", 0) == 0) a = a.substr(9);
+    auto slash = a.find('/');
+    Remote r{a.substr(0, slash), slash == std::string::npos ? "" : a.substr(slash + 1)};
+    while (!r.rel.empty() && r.rel.back() == '/') r.rel.pop_back();
+    if (r.project.empty()) return hops::InvalidArgument("remote paths look like <project>/<dataset>/<path>, got '" + arg + "'");
+    return r;
+  };
+  auto url_of = [](const Remote& r) {
+    std::string u = "/api/v1/projects/" + Encode(r.project) + "/datasets";
+    size_t i = 0;
+    while (i <= r.rel.size() && !r.rel.empty()) {
+      size_t j = r.rel.find('/', i);
+      if (j == std::string::npos) j = r.rel.size();
+      u += "/" + Encode(r.rel.substr(i, j - i));
+      i = j + 1;
+    }
+    return u;
+  };
+  auto need_rel = [](const Remote& r) -> Status {
+    if (r.rel.empty()) return hops::InvalidArgument("name a dataset or a file: <project>/<dataset>/...");
+    return Status::Ok();
+  };
+  std::string f_path, f_path2, f_local, f_mode, f_perm = "READ_ONLY", f_set, f_remove;
+  bool f_recursive = false, f_overwrite = false, f_editable = false;
+  const std::vector<std::string> file_cols = {"name", "type", "size", "permission", "owner", "group", "modification_time"};
+
+  auto* fls = fsc->add_subcommand("ls", "list a directory (or a project's datasets)");
+  fls->add_option("path", f_path, "<project>[/<path>]")->required();
+  fls->callback([&] {
+    action = [&]() -> Status {
+      HOPS_ASSIGN_OR_RETURN(Remote r, remote(f_path));
+      if (r.rel.empty()) return runAll(client.All(url_of(r)), file_cols);
+      return runAll(client.All(url_of(r), "action=list&limit=1000"), file_cols);
+    };
+  });
+  auto* fstat = fsc->add_subcommand("stat", "show a file's or directory's status");
+  fstat->add_option("path", f_path)->required();
+  fstat->callback([&] {
+    action = [&]() -> Status {
+      HOPS_ASSIGN_OR_RETURN(Remote r, remote(f_path));
+      HOPS_RETURN_IF_ERROR(need_rel(r));
+      return run(client.Call("GET", url_of(r)));
+    };
+  });
+  auto* fmkdir = fsc->add_subcommand("mkdir", "create a directory and its missing parents");
+  fmkdir->add_option("path", f_path)->required();
+  fmkdir->add_option("-m,--mode", f_mode, "octal permission, e.g. 750");
+  fmkdir->callback([&] {
+    action = [&]() -> Status {
+      HOPS_ASSIGN_OR_RETURN(Remote r, remote(f_path));
+      HOPS_RETURN_IF_ERROR(need_rel(r));
+      json::value body = json::object{};
+      if (!f_mode.empty()) body.as_object()["permission"] = f_mode;
+      return done(client.Call("POST", url_of(r) + "?action=mkdirs", &body), "created " + f_path);
+    };
+  });
+  auto* fput = fsc->add_subcommand("put", "upload a local file (streamed)");
+  fput->add_option("local", f_local)->required();
+  fput->add_option("remote", f_path, "<project>/<dataset>/<path>; a trailing / keeps the local name")->required();
+  fput->add_flag("-f,--overwrite", f_overwrite, "replace an existing file");
+  fput->callback([&] {
+    action = [&]() -> Status {
+      std::string target = f_path;
+      if (!target.empty() && target.back() == '/') target += fs::path(f_local).filename().string();
+      HOPS_ASSIGN_OR_RETURN(Remote r, remote(target));
+      HOPS_RETURN_IF_ERROR(need_rel(r));
+      std::ifstream in(f_local, std::ios::binary);
+      std::error_code ec;
+      auto size = fs::file_size(f_local, ec);
+      if (!in || ec) return hops::NotFound("cannot read " + f_local);
+      hops::net::HttpClient::Source src = [&](char* buf, size_t n) -> Result<size_t> {
+        in.read(buf, static_cast<std::streamsize>(n));
+        if (in.bad()) return hops::Unavailable("reading " + f_local + " failed");
+        return static_cast<size_t>(in.gcount());
+      };
+      auto res = client.Stream("PUT", url_of(r) + (f_overwrite ? "?overwrite=true" : ""), &src, size, nullptr);
+      if (!res.ok()) return res.status();
+      boost::system::error_code jec;
+      auto v = json::parse(res->body, jec);
+      if (jec) return hops::Internal("server sent invalid JSON");
+      if (as_json) std::cout << json::serialize(v) << "\n";
+      else std::cout << "uploaded " << size << " bytes to " << target << "\n";
+      return Status::Ok();
+    };
+  });
+  auto download = [&](const std::string& remote_arg, std::ostream& os) -> Status {
+    HOPS_ASSIGN_OR_RETURN(Remote r, remote(remote_arg));
+    HOPS_RETURN_IF_ERROR(need_rel(r));
+    hops::net::HttpClient::Sink sink = [&](std::string_view b) -> Status {
+      os.write(b.data(), static_cast<std::streamsize>(b.size()));
+      if (!os) return hops::Unavailable("writing the local copy failed");
+      return Status::Ok();
+    };
+    return client.Stream("GET", url_of(r) + "?action=download", nullptr, 0, &sink).status();
+  };
+  auto* fget = fsc->add_subcommand("get", "download a file (streamed); LOCAL defaults to its name, - is stdout");
+  fget->add_option("remote", f_path)->required();
+  fget->add_option("local", f_local);
+  fget->add_flag("-f,--overwrite", f_overwrite, "replace an existing local file");
+  fget->callback([&] {
+    action = [&]() -> Status {
+      if (f_local == "-") return download(f_path, std::cout);
+      std::string local = f_local.empty() ? fs::path(f_path).filename().string() : f_local;
+      if (fs::is_directory(local)) local = (fs::path(local) / fs::path(f_path).filename()).string();
+      if (fs::exists(local) && !f_overwrite) return hops::AlreadyExists(local + " exists; pass --overwrite");
+      std::string tmp = local + ".hops-partial";
+      {
+        std::ofstream os(tmp, std::ios::binary | std::ios::trunc);
+        if (!os) return hops::Unavailable("cannot write " + tmp);
+        Status st = download(f_path, os);
+        if (!st.ok()) {
+          os.close();
+          std::error_code ec;
+          fs::remove(tmp, ec);
+          return st;
+        }
+      }
+      std::error_code ec;
+      fs::rename(tmp, local, ec);
+      if (ec) return hops::Unavailable("cannot write " + local + ": " + ec.message());
+      if (!as_json) std::cout << "downloaded " << fs::file_size(local) << " bytes to " << local << "\n";
+      else std::cout << "{\"ok\":true}\n";
+      return Status::Ok();
+    };
+  });
+  auto* fcat = fsc->add_subcommand("cat", "print a file");
+  fcat->add_option("path", f_path)->required();
+  fcat->callback([&] { action = [&]() -> Status { return download(f_path, std::cout); }; });
+  for (auto [verb, what] : {std::pair{"mv", "move or rename inside a project"}, std::pair{"cp", "copy inside a project"}}) {
+    auto* sc = fsc->add_subcommand(verb, what);
+    sc->add_option("src", f_path)->required();
+    sc->add_option("dst", f_path2, "<project>/<path> (the same project)")->required();
+    if (std::string(verb) == "cp") sc->add_flag("-f,--overwrite", f_overwrite, "replace existing files");
+    std::string v = verb;
+    sc->callback([&, v] {
+      action = [&, v]() -> Status {
+        HOPS_ASSIGN_OR_RETURN(Remote a, remote(f_path));
+        HOPS_ASSIGN_OR_RETURN(Remote b, remote(f_path2));
+        HOPS_RETURN_IF_ERROR(need_rel(a));
+        HOPS_RETURN_IF_ERROR(need_rel(b));
+        if (a.project != b.project) return hops::InvalidArgument("both paths must be in the same project");
+        json::value body = json::object{{"destination", b.rel}};
+        if (v == "cp" && f_overwrite) body.as_object()["overwrite"] = "true";
+        return done(client.Call("POST", url_of(a) + (v == "mv" ? "?action=move" : "?action=copy"), &body),
+                    (v == "mv" ? "moved " : "copied ") + f_path + " to " + f_path2);
+      };
+    });
+  }
+  auto* frm = fsc->add_subcommand("rm", "delete a file or directory");
+  frm->add_option("path", f_path)->required();
+  frm->add_flag("-r,--recursive", f_recursive, "delete a directory and everything in it");
+  frm->callback([&] {
+    action = [&]() -> Status {
+      HOPS_ASSIGN_OR_RETURN(Remote r, remote(f_path));
+      HOPS_RETURN_IF_ERROR(need_rel(r));
+      return done(client.Call("DELETE", url_of(r) + (f_recursive ? "?recursive=true" : "")), "deleted " + f_path);
+    };
+  });
+  auto* fdu = fsc->add_subcommand("du", "files, directories, bytes and quotas under a path");
+  fdu->add_option("path", f_path)->required();
+  fdu->callback([&] {
+    action = [&]() -> Status {
+      HOPS_ASSIGN_OR_RETURN(Remote r, remote(f_path));
+      HOPS_RETURN_IF_ERROR(need_rel(r));
+      return run(client.Call("GET", url_of(r) + "?action=summary"));
+    };
+  });
+  auto* fsum = fsc->add_subcommand("checksum", "the XXH3-128 checksum of a file's content");
+  fsum->add_option("path", f_path)->required();
+  fsum->callback([&] {
+    action = [&]() -> Status {
+      HOPS_ASSIGN_OR_RETURN(Remote r, remote(f_path));
+      HOPS_RETURN_IF_ERROR(need_rel(r));
+      return run(client.Call("GET", url_of(r) + "?action=checksum"));
+    };
+  });
+  auto* fchmod = fsc->add_subcommand("chmod", "set a permission, e.g. chmod 770 demo/Models");
+  fchmod->add_option("mode", f_mode)->required();
+  fchmod->add_option("path", f_path)->required();
+  fchmod->callback([&] {
+    action = [&]() -> Status {
+      HOPS_ASSIGN_OR_RETURN(Remote r, remote(f_path));
+      HOPS_RETURN_IF_ERROR(need_rel(r));
+      json::value body = json::object{{"permission", f_mode}};
+      return done(client.Call("PATCH", url_of(r), &body), "mode of " + f_path + " is now " + f_mode);
+    };
+  });
+  auto* fx = fsc->add_subcommand("xattr", "list, set (--set user.k=v) or remove (--remove user.k) extended attributes");
+  fx->add_option("path", f_path)->required();
+  fx->add_option("--set", f_set, "NAME=VALUE");
+  fx->add_option("--remove", f_remove, "NAME");
+  fx->callback([&] {
+    action = [&]() -> Status {
+      HOPS_ASSIGN_OR_RETURN(Remote r, remote(f_path));
+      HOPS_RETURN_IF_ERROR(need_rel(r));
+      if (!f_set.empty()) {
+        auto eq = f_set.find('=');
+        if (eq == std::string::npos) return hops::InvalidArgument("--set takes NAME=VALUE");
+        json::value body = json::object{{"name", f_set.substr(0, eq)}, {"value", f_set.substr(eq + 1)}};
+        return done(client.Call("POST", url_of(r) + "?action=set_xattr", &body), "set " + f_set.substr(0, eq));
+      }
+      if (!f_remove.empty()) {
+        json::value body = json::object{{"name", f_remove}};
+        return done(client.Call("POST", url_of(r) + "?action=remove_xattr", &body), "removed " + f_remove);
+      }
+      auto res = client.Call("GET", url_of(r) + "?action=xattrs");
+      if (!res.ok()) return res.status();
+      if (as_json) return run(res->at("xattrs"));
+      json::array items;
+      for (auto& kv : res->at("xattrs").as_object())
+        items.push_back(json::object{{"name", kv.key()}, {"value", kv.value()}});
+      out(items, {"name", "value"});
+      return Status::Ok();
+    };
+  });
+  auto* fshare = fsc->add_subcommand("share", "share a dataset with another project (its Data Owner accepts)");
+  fshare->add_option("dataset", f_path, "<project>/<dataset>")->required();
+  fshare->add_option("target", f_path2, "the project to share with")->required();
+  fshare->add_flag("--editable", f_editable, "let the target project write (default: read-only)");
+  fshare->callback([&] {
+    action = [&]() -> Status {
+      HOPS_ASSIGN_OR_RETURN(Remote r, remote(f_path));
+      HOPS_RETURN_IF_ERROR(need_rel(r));
+      json::value body = json::object{{"dataset", r.rel}, {"project", f_path2},
+                                      {"permission", f_editable ? "EDITABLE" : "READ_ONLY"}};
+      return run(client.Call("POST", "/api/v1/projects/" + Encode(r.project) + "/shares", &body));
+    };
+  });
+  auto* faccept = fsc->add_subcommand("accept", "accept a dataset shared with your project");
+  faccept->add_option("project", f_path2, "your project")->required();
+  faccept->add_option("dataset", f_path, "<owner project>/<dataset>")->required();
+  faccept->callback([&] {
+    action = [&]() -> Status {
+      HOPS_ASSIGN_OR_RETURN(Remote r, remote(f_path));
+      HOPS_RETURN_IF_ERROR(need_rel(r));
+      return run(client.Call("POST", "/api/v1/projects/" + Encode(f_path2) + "/shares/" + Encode(r.project) + "/" +
+                                        Encode(r.rel) + "/accept"));
+    };
+  });
+  auto* funshare = fsc->add_subcommand("unshare", "end a share, from either side");
+  funshare->add_option("dataset", f_path, "<project>/<dataset>")->required();
+  funshare->add_option("other", f_path2, "the other project")->required();
+  funshare->callback([&] {
+    action = [&]() -> Status {
+      HOPS_ASSIGN_OR_RETURN(Remote r, remote(f_path));
+      HOPS_RETURN_IF_ERROR(need_rel(r));
+      return done(client.Call("DELETE", "/api/v1/projects/" + Encode(r.project) + "/shares/" + Encode(f_path2) + "/" +
+                                            Encode(r.rel)),
+                  "unshared " + r.rel);
+    };
+  });
+  auto* fshares = fsc->add_subcommand("shares", "datasets a project shares and receives");
+  fshares->add_option("project", f_path)->required();
+  fshares->callback([&] {
+    action = [&]() -> Status {
+      return runAll(client.All("/api/v1/projects/" + Encode(f_path) + "/shares"),
+                    {"project", "dataset", "target_project", "permission", "accepted"});
+    };
+  });
+  // admin fsck / gc
+  bool a_repair = false, a_verify = false;
+  auto* afsck = admin->add_subcommand("fsck", "check HopsFS: namespace, blocks and usage");
+  afsck->add_flag("--repair", a_repair, "fix what is found (orphans, broken files, usage counters)");
+  afsck->add_flag("--verify", a_verify, "also read every block and check its checksums");
+  afsck->callback([&] {
+    action = [&]() -> Status {
+      std::string q = std::string("?repair=") + (a_repair ? "true" : "false") + "&verify=" + (a_verify ? "true" : "false");
+      auto r = client.Call("POST", "/api/v1/admin/fsck" + q);
+      if (!r.ok()) return r.status();
+      out(*r);
+      if (!r->at("healthy").as_bool() && !a_repair) return Status(hops::Code::kConflict, "HopsFS is not healthy");
+      return Status::Ok();
+    };
+  });
+  admin->add_subcommand("gc", "run the HopsFS block collector now")->callback([&] {
+    action = [&] { return run(client.Call("POST", "/api/v1/admin/fs/gc")); };
   });
 
   try {

@@ -63,7 +63,103 @@ Result<HttpResponse> Exchange(Stream& stream, http::request<http::string_body>& 
   return out;
 }
 
+template <class Stream>
+Result<HttpResponse> StreamExchange(Stream& stream, http::request<http::empty_body>& req,
+                                    const HttpClient::Source* upload, uint64_t upload_length,
+                                    const HttpClient::Sink* download) {
+  http::request_serializer<http::empty_body> sr{req};
+  http::write_header(stream, sr);
+  if (upload) {
+    std::string buf(1 << 20, '\0');
+    uint64_t sent = 0;
+    bool answered_early = false;
+    for (;;) {
+      HOPS_ASSIGN_OR_RETURN(size_t n, (*upload)(buf.data(), buf.size()));
+      if (n == 0) break;
+      sent += n;
+      if (sent > upload_length) return InvalidArgument("the upload grew while it was being sent");
+      beast::error_code ec;
+      asio::write(stream, asio::buffer(buf.data(), n), ec);
+      // The server may answer (e.g. 409) and close before reading the whole
+      // body: stop sending and read its answer.
+      if (ec) {
+        answered_early = true;
+        break;
+      }
+    }
+    if (!answered_early && sent != upload_length) return InvalidArgument("the upload shrank while it was being sent");
+  }
+  beast::flat_buffer fb;
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(boost::none);
+  http::read_header(stream, fb, parser);
+  HttpResponse out;
+  auto& res = parser.get();
+  out.status = static_cast<int>(res.result_int());
+  out.content_type = std::string(res[http::field::content_type]);
+  for (const auto& f : res) out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  const bool to_sink = download && out.status < 300;
+  std::string chunk(1 << 20, '\0');
+  while (!parser.is_done()) {
+    res.body().data = chunk.data();
+    res.body().size = chunk.size();
+    beast::error_code ec;
+    http::read(stream, fb, parser, ec);
+    if (ec && ec != http::error::need_buffer) throw boost::system::system_error(ec);
+    size_t n = chunk.size() - res.body().size;
+    if (to_sink) {
+      HOPS_RETURN_IF_ERROR((*download)(std::string_view(chunk.data(), n)));
+    } else if (out.body.size() < (1 << 20)) {
+      out.body.append(chunk.data(), n);
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+Result<HttpResponse> HttpClient::SendStream(const std::string& method, const std::string& target,
+                                            const std::vector<std::pair<std::string, std::string>>& headers,
+                                            const Source* upload, uint64_t upload_length, const Sink* download) const {
+  HOPS_ASSIGN_OR_RETURN(Endpoint ep, ParseEndpoint(opt_.endpoint));
+  http::request<http::empty_body> req;
+  req.method_string(method);
+  req.target(target);
+  req.version(11);
+  req.set(http::field::host, ep.host + ":" + ep.port);
+  req.set(http::field::user_agent, "hops-cli");
+  for (const auto& [k, v] : headers) req.set(k, v);
+  if (upload) {
+    req.set(http::field::content_type, "application/octet-stream");
+    req.content_length(upload_length);
+  }
+  try {
+    asio::io_context ioc;
+    tcp::resolver resolver(ioc);
+    auto results = resolver.resolve(ep.host, ep.port);
+    if (!ep.tls) {
+      beast::tcp_stream stream(ioc);
+      stream.connect(results);
+      return StreamExchange(stream, req, upload, upload_length, download);
+    }
+    ssl::context ctx(ssl::context::tls_client);
+    ctx.set_options(ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    if (opt_.ca_file.empty()) ctx.set_default_verify_paths();
+    else ctx.load_verify_file(opt_.ca_file);
+    ctx.set_verify_mode(ssl::verify_peer);
+    beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
+    if (!SSL_set_tlsext_host_name(stream.native_handle(), ep.host.c_str()))
+      return Unavailable("cannot set TLS server name");
+    stream.set_verify_callback(ssl::host_name_verification(ep.host));
+    beast::get_lowest_layer(stream).connect(results);
+    stream.handshake(ssl::stream_base::client);
+    return StreamExchange(stream, req, upload, upload_length, download);
+  } catch (const boost::system::system_error& e) {
+    return Unavailable("cannot reach " + opt_.endpoint + ": " + e.code().message());
+  } catch (const std::exception& e) {
+    return Unavailable("cannot reach " + opt_.endpoint + ": " + e.what());
+  }
+}
 
 Result<HttpResponse> HttpClient::Send(const std::string& method, const std::string& target, const std::string& body,
                                       const std::vector<std::pair<std::string, std::string>>& headers) const {

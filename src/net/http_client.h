@@ -2,6 +2,7 @@
 // connection, timeouts, TLS with a CA file or the system trust store.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +25,14 @@ class HttpClient {
   // cannot be reached.
   Result<HttpResponse> Send(const std::string& method, const std::string& target, const std::string& body,
                             const std::vector<std::pair<std::string, std::string>>& headers) const;
+  // Streams a request body of `upload_length` bytes from `upload` (when set)
+  // and, for a 2xx answer, the response body into `download` (when set);
+  // other answers keep their body in the returned response.
+  using Source = std::function<Result<size_t>(char* buf, size_t n)>;
+  using Sink = std::function<Status(std::string_view bytes)>;
+  Result<HttpResponse> SendStream(const std::string& method, const std::string& target,
+                                  const std::vector<std::pair<std::string, std::string>>& headers,
+                                  const Source* upload, uint64_t upload_length, const Sink* download) const;
 
  private:
   ClientOptions opt_;

@@ -728,3 +728,83 @@ def test_audit_list_bad_parameters(admin):
     assert "BAD_REQUEST" in err and "HTTP 400" in err
     err = admin.fail("admin", "audit", "list", "--limit", "0")
     assert "HTTP 400" in err
+
+
+# ---------------------------------------------------------------------------
+# fs: HopsFS files and datasets
+# ---------------------------------------------------------------------------
+
+def test_fs_put_get_ls_and_friends(admin, tmp_path):
+    project = unique("fsp")
+    admin.json("projects", "create", project)
+    headers, rows = table(admin.ok("fs", "ls", project))
+    assert headers[:3] == ["NAME", "TYPE", "SIZE"]
+    assert "Resources" in [r[0] for r in rows] and f"{project}_Training_Datasets" in [r[0] for r in rows]
+
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(3 * 1024 * 1024 + 11))
+    assert "uploaded" in admin.ok("fs", "put", str(big), f"{project}/Resources/data/")
+    st = admin.json("fs", "stat", f"{project}/Resources/data/big.bin")
+    assert st["size"] == big.stat().st_size and st["type"] == "FILE"
+    err = admin.fail("fs", "put", str(big), f"{project}/Resources/data/big.bin")
+    assert "already exists" in err and "ALREADY_EXISTS" in err
+    admin.ok("fs", "put", "--overwrite", str(big), f"{project}/Resources/data/big.bin")
+
+    back = tmp_path / "back.bin"
+    admin.ok("fs", "get", f"{project}/Resources/data/big.bin", str(back))
+    assert back.read_bytes() == big.read_bytes()
+    assert "exists" in admin.fail("fs", "get", f"{project}/Resources/data/big.bin", str(back))
+
+    small = tmp_path / "hello.txt"
+    small.write_text("hello hopsfs\n")
+    admin.ok("fs", "put", str(small), f"{project}/Resources/hello.txt")
+    assert admin.ok("fs", "cat", f"{project}/Resources/hello.txt") == "hello hopsfs\n"
+
+    admin.ok("fs", "mkdir", "-m", "750", f"{project}/Resources/a/b/c")
+    assert admin.json("fs", "stat", f"{project}/Resources/a/b/c")["permission"] == "0750"
+    admin.ok("fs", "mv", f"{project}/Resources/hello.txt", f"{project}/Resources/a/hello.txt")
+    admin.ok("fs", "cp", f"{project}/Resources/a", f"{project}/Experiments/a-copy")
+    assert admin.ok("fs", "cat", f"{project}/Experiments/a-copy/hello.txt") == "hello hopsfs\n"
+    names = [r[0] for r in table(admin.ok("fs", "ls", f"{project}/Resources/a"))[1]]
+    assert names == ["b", "hello.txt"]
+
+    du = admin.json("fs", "du", f"{project}/Resources")
+    assert du["files"] == 2 and du["bytes"] == big.stat().st_size + len("hello hopsfs\n")
+    assert len(admin.json("fs", "checksum", f"{project}/Resources/a/hello.txt")["checksum"]) == 32
+
+    admin.ok("fs", "xattr", f"{project}/Resources/a/hello.txt", "--set", "user.team=alpha")
+    assert admin.json("fs", "xattr", f"{project}/Resources/a/hello.txt") == {"user.team": "alpha"}
+    assert "reserved" in admin.fail("fs", "xattr", f"{project}/Resources/a/hello.txt", "--set", "provenance.x=1")
+    admin.ok("fs", "xattr", f"{project}/Resources/a/hello.txt", "--remove", "user.team")
+
+    admin.ok("fs", "chmod", "770", f"{project}/Models")
+    assert admin.json("fs", "stat", f"{project}/Models")["permission"] == "0770"
+
+    assert "recursive" in admin.fail("fs", "rm", f"{project}/Resources/a")
+    admin.ok("fs", "rm", "-r", f"{project}/Resources/a")
+    assert "NOT_FOUND" in admin.fail("fs", "stat", f"{project}/Resources/a")
+    assert "NOT_FOUND" in admin.fail("fs", "get", f"{project}/Resources/nope", str(tmp_path / "nope"))
+    assert not (tmp_path / "nope").exists() and not (tmp_path / "nope.hops-partial").exists()
+    fsck = admin.json("admin", "fsck")
+    assert fsck["healthy"]
+
+
+def test_fs_share_accept_unshare(admin, cli, make_user, tmp_path):
+    other_user = make_user("fsu")
+    other = cli("other").login(other_user)
+    mine, theirs = unique("fsa"), unique("fsb")
+    admin.json("projects", "create", mine)
+    other.json("projects", "create", theirs)
+    f = tmp_path / "s.csv"
+    f.write_text("a,b\n")
+    admin.ok("fs", "put", str(f), f"{mine}/Resources/s.csv")
+    share = admin.json("fs", "share", f"{mine}/Resources", theirs)
+    assert share["permission"] == "READ_ONLY" and share["accepted"] is False
+    assert "NOT_FOUND" in other.fail("fs", "cat", f"{theirs}/{mine}::Resources/s.csv")
+    assert other.json("fs", "accept", theirs, f"{mine}/Resources")["accepted"] is True
+    assert other.ok("fs", "cat", f"{theirs}/{mine}::Resources/s.csv") == "a,b\n"
+    rows = table(other.ok("fs", "shares", theirs))[1]
+    assert rows and rows[0][:2] == [mine, "Resources"]
+    assert "read-only" in other.fail("fs", "put", str(f), f"{theirs}/{mine}::Resources/new.csv")
+    admin.ok("fs", "unshare", f"{mine}/Resources", theirs)
+    assert "NOT_FOUND" in other.fail("fs", "cat", f"{theirs}/{mine}::Resources/s.csv")
