@@ -168,7 +168,7 @@ Result<Reply> GetPath(Services& s, Call& c) {
     json::array items;
     for (auto& st : res.items) {
       fs::Path child = p;
-      if (st.inode.dir || st.name != "") child.push_back(st.name);
+      if (!st.listed_self) child.push_back(st.name);
       items.push_back(FileJson(st, RelPath(child)));
     }
     return Reply::Json(PageJson(std::move(items), res.next_page_token));

@@ -202,7 +202,7 @@ Result<Reply> Handle(Services& s, Call& c, const std::string& method) {
     bool more = false;
     for (;;) {
       HOPS_ASSIGN_OR_RETURN(auto res, s.fs.List(caller, p, page));
-      for (auto& st : res.items) all.push_back(StatusJson(st, st.name));
+      for (auto& st : res.items) all.push_back(StatusJson(st, st.listed_self ? "" : st.name));
       if (res.next_page_token.empty() || res.items.empty()) break;
       if (op == "LISTSTATUS_BATCH") {
         more = true;

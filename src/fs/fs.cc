@@ -143,18 +143,41 @@ FsService::FsService(meta::Store& store, BlockStore& blocks, FsSettings settings
 
 Status NoSuchPath(const std::string& path) { return NotFound("no such file or directory: " + path); }
 
+namespace {
+
+// '/' and '/Projects' are fixed directories; when they are only passed
+// through (not the target) their rows are not read.
+Inode FixedDir(int64_t id, int64_t parent, const char* name) {
+  Inode n;
+  n.id = id;
+  n.parent_id = parent;
+  n.name = name;
+  n.dir = true;
+  n.owner = n.group = "hops";
+  n.perm = 0755;
+  return n;
+}
+
+}  // namespace
+
 Result<FsService::Resolved> FsService::Resolve(meta::Txn& t, Caller& c, const Path& p, bool for_write) {
   Resolved r;
   r.real = p;
+  std::optional<Inode> project_root;
   if (p.size() >= 2 && p[0] == "Projects") {
-    HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT p.id, p.name, m.role FROM projects p LEFT JOIN project_members m "
-                                               "ON m.project_id = p.id AND m.user_id = ? WHERE p.name_key = ?",
+    // Membership and the project's root directory in one query.
+    HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne(std::string("SELECT ") + kInodeColsI +
+                                                   ", p.id, p.name, m.role FROM projects p "
+                                                   "LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = ? "
+                                                   "LEFT JOIN inodes i ON i.parent_id = 2 AND i.name = p.name "
+                                                   "WHERE p.name_key = ?",
                                                {c.ctx.who.user_id, services::Lower(p[1])}));
-    if (!row || row->Str(1) != p[1] || row->IsNull(2)) return NoSuchPath(JoinPath(p));
-    r.project_id = row->Int(0);
-    r.project = r.caller_project = row->Str(1);
-    r.role = row->Str(2);
+    if (!row || row->Str(23) != p[1] || row->IsNull(24)) return NoSuchPath(JoinPath(p));
+    r.project_id = row->Int(22);
+    r.project = r.caller_project = row->Str(23);
+    r.role = row->Str(24);
     c.ctx.req.project = r.project;
+    if (!row->IsNull(0)) project_root = InodeFrom(*row);
     if (p.size() >= 3) {
       size_t sep = p[2].find("::");
       if (sep != std::string::npos) {
@@ -171,13 +194,28 @@ Result<FsService::Resolved> FsService::Resolve(meta::Txn& t, Caller& c, const Pa
         r.project = sh->Str(3);
         r.real[1] = r.project;
         r.real[2] = ds;
+        HOPS_ASSIGN_OR_RETURN(project_root, ChildOf(t, kProjectsId, r.project));
       }
     }
   }
-  HOPS_ASSIGN_OR_RETURN(auto root, InodeById(t, kRootId));
-  if (!root) return Internal("the filesystem root is missing");
-  r.chain.push_back(*root);
-  for (size_t i = 0; i < r.real.size(); ++i) {
+  if (r.real.empty()) {
+    HOPS_ASSIGN_OR_RETURN(auto root, InodeById(t, kRootId));
+    if (!root) return Internal("the filesystem root is missing");
+    r.chain.push_back(*root);
+  } else {
+    r.chain.push_back(FixedDir(kRootId, 0, ""));
+  }
+  size_t i = 0;
+  if (r.real.size() >= 2 && r.real[0] == "Projects") {
+    r.chain.push_back(FixedDir(kProjectsId, kRootId, "Projects"));
+    if (!project_root) {
+      r.found = false;
+      return r;
+    }
+    r.chain.push_back(std::move(*project_root));
+    i = 2;
+  }
+  for (; i < r.real.size(); ++i) {
     if (!r.chain.back().dir) return NotFound(PathOfChain(r.chain, r.chain.size() - 1) + " is a file, not a directory");
     HOPS_ASSIGN_OR_RETURN(auto child, ChildOf(t, r.chain.back().id, r.real[i]));
     if (!child) break;
@@ -185,9 +223,9 @@ Result<FsService::Resolved> FsService::Resolve(meta::Txn& t, Caller& c, const Pa
   }
   r.found = r.chain.size() == r.real.size() + 1;
   if (for_write) {
-    for (size_t i = 0; i < r.chain.size(); ++i)
-      if (!r.chain[i].subtree_lock.empty())
-        return Conflict("a subtree operation (delete or move) is in progress on " + PathOfChain(r.chain, i) +
+    for (size_t k = 0; k < r.chain.size(); ++k)
+      if (!r.chain[k].subtree_lock.empty())
+        return Conflict("a subtree operation (delete or move) is in progress on " + PathOfChain(r.chain, k) +
                         "; retry shortly");
   }
   return r;
@@ -263,7 +301,8 @@ Result<services::Page<FileStatus>> FsService::List(Caller& c, const Path& p, con
     if (!r.found) return NoSuchPath(r.shown());
     const Inode& d = r.target();
     if (!d.dir) {
-      out.items.push_back(StatusOf(d, "", r.share));  // HDFS: listing a file lists the file itself
+      out.items.push_back(StatusOf(d, p.back(), r.share));  // HDFS: listing a file lists the file itself
+      out.items.back().listed_self = true;
       return Status::Ok();
     }
     const int64_t want = page.limit + 1;

@@ -49,6 +49,7 @@ struct FileStatus {
   Inode inode;
   std::string name;        // as the caller sees it (a shared dataset: "<project>::<dataset>")
   std::string share;       // READ_ONLY / EDITABLE when reached through a share
+  bool listed_self = false;  // List() of a file: the entry is the file itself
 };
 
 struct FsSettings {

@@ -265,7 +265,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto done = std::make_shared<std::promise<beast::error_code>>();
     auto fut = done->get_future();
     asio::post(stream_.get_executor(), [&, done] {
-      Tcp().expires_after(std::chrono::milliseconds(srv_.opt.read_timeout_ms));
+      Tcp().expires_after(std::chrono::milliseconds(io_timeout_ms_ > 0 ? io_timeout_ms_ : srv_.opt.read_timeout_ms));
       initiate([done](beast::error_code ec, size_t) { done->set_value(ec); });
     });
     while (fut.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {
@@ -392,6 +392,21 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       res.prepare_payload();
       ec = OnIo([&](auto cb) { http::async_write(stream_, res, std::move(cb)); });
     }
+    if (!ec && !sparser_->is_done()) {
+      // The answer came before the whole body (e.g. 409 for an existing
+      // file). Read and drop the rest for a bounded time, so the client,
+      // which may still be sending, reads the answer instead of a reset.
+      io_timeout_ms_ = 1000;
+      std::string sink(64 << 10, '\0');
+      auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      uint64_t dropped = 0;
+      while (std::chrono::steady_clock::now() < until && dropped < (uint64_t{256} << 20)) {
+        auto n = reader.Read(sink.data(), sink.size());
+        if (!n.ok() || *n == 0) break;
+        dropped += *n;
+      }
+      io_timeout_ms_ = 0;
+    }
     if (srv_.opt.access_log)
       log::Info("http.request", {{"request_id", req.request_id}, {"client", client_}, {"method", req.method},
                                  {"path", req.target.substr(0, std::min<size_t>(req.target.find('?'), 256))},
@@ -410,6 +425,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::request_parser<http::buffer_body>> sparser_;
+  int io_timeout_ms_ = 0;  // > 0: a shorter deadline for streaming I/O (draining)
 };
 
 }  // namespace

@@ -68,24 +68,39 @@ class HttpClient:
 
     def request(self, method: str, path: str, *, json: Any = None,
                 params: Optional[Mapping[str, Any]] = None,
-                raw: bool = False) -> Any:
+                raw: bool = False, data: Any = None,
+                headers: Optional[Mapping[str, str]] = None,
+                stream: bool = False) -> Any:
         """Send a request and return the decoded JSON body.
 
         Returns ``None`` for an empty body (e.g. 204), the text for non-JSON
         bodies, and the :class:`requests.Response` itself when ``raw``.
         Raises a :class:`HopsError` subclass for every status >= 400.
+
+        ``data`` is a raw request body (bytes, a binary file object or an
+        iterator of bytes, as in ``requests``; an iterator is sent with chunked
+        transfer encoding). ``headers`` are added to the session's headers.
+        ``stream`` (with ``raw``) leaves the response body unread, for the
+        caller to consume with ``iter_content`` and close.
         """
         url = self.url(path)
         if params:
             params = {k: v for k, v in params.items() if v is not None}
         try:
-            resp = self.session.request(method, url, json=json, params=params or None,
-                                        timeout=self.timeout)
+            resp = self.session.request(method, url, json=json, data=data,
+                                        params=params or None, headers=headers,
+                                        timeout=self.timeout, stream=stream)
         except requests.RequestException as exc:
             raise HopsError(f"cannot reach hopsd at {self.base_url}: {exc}",
                             code="CONNECTION_ERROR", method=method, url=url) from exc
         if resp.status_code >= 400:
-            raise error_from_response(resp.status_code, _json_or_none(resp), text=resp.text,
+            try:
+                body, text = _json_or_none(resp), resp.text
+            except requests.RequestException:
+                body, text = None, ""
+            finally:
+                resp.close()
+            raise error_from_response(resp.status_code, body, text=text,
                                       headers=resp.headers, method=method, url=url)
         if raw:
             return resp

@@ -95,6 +95,10 @@ class UnsupportedMediaType(HopsError):
     """415: the body was not ``application/json``."""
 
 
+class RangeNotSatisfiable(HopsError):
+    """416 ``RANGE_NOT_SATISFIABLE``: a download range starts at or past the end of the file."""
+
+
 class InvalidArgument(HopsError):
     """422: well-formed but invalid value (name rules, role, password policy)."""
 
@@ -113,6 +117,11 @@ class Unavailable(HopsError):
     """503: the store is unavailable or the server is shutting down."""
 
 
+class InsufficientStorage(HopsError):
+    """507 ``INSUFFICIENT_STORAGE``: the server's disk is full (not a quota: see
+    :class:`QuotaExceeded`)."""
+
+
 _BY_CODE: dict[str, type[HopsError]] = {
     "BAD_REQUEST": BadRequest,
     "UNAUTHENTICATED": Unauthenticated,
@@ -124,10 +133,12 @@ _BY_CODE: dict[str, type[HopsError]] = {
     "QUOTA_EXCEEDED": QuotaExceeded,
     "PAYLOAD_TOO_LARGE": PayloadTooLarge,
     "UNSUPPORTED_MEDIA_TYPE": UnsupportedMediaType,
+    "RANGE_NOT_SATISFIABLE": RangeNotSatisfiable,
     "INVALID_ARGUMENT": InvalidArgument,
     "TOO_MANY_REQUESTS": TooManyRequests,
     "HEADERS_TOO_LARGE": HeadersTooLarge,
     "UNAVAILABLE": Unavailable,
+    "INSUFFICIENT_STORAGE": InsufficientStorage,
 }
 
 _BY_STATUS: dict[int, type[HopsError]] = {
@@ -139,10 +150,12 @@ _BY_STATUS: dict[int, type[HopsError]] = {
     409: Conflict,
     413: PayloadTooLarge,
     415: UnsupportedMediaType,
+    416: RangeNotSatisfiable,
     422: InvalidArgument,
     429: TooManyRequests,
     431: HeadersTooLarge,
     503: Unavailable,
+    507: InsufficientStorage,
 }
 
 _DEFAULT_CODE = {status: code for code, cls in _BY_CODE.items()

@@ -1,13 +1,15 @@
 """Projects, project members and quotas (``/api/v1/projects``).
 
 :class:`ProjectApi` is reached as ``connection.projects``; it returns
-:class:`Project` objects, each with a :class:`MemberApi` at ``.members``.
+:class:`Project` objects, each with a :class:`MemberApi` at ``.members`` and a
+:class:`hops.datasets.DatasetApi` at ``.datasets``.
 """
 from __future__ import annotations
 
 from typing import Any, Iterator, Optional
 
 from ._http import API, HttpClient, seg
+from .datasets import DatasetApi
 
 DATA_OWNER = "DATA_OWNER"
 DATA_SCIENTIST = "DATA_SCIENTIST"
@@ -43,6 +45,11 @@ class Project:
     def members(self) -> "MemberApi":
         """The project's members."""
         return MemberApi(self._http, self.name)
+
+    @property
+    def datasets(self) -> DatasetApi:
+        """The project's HopsFS datasets and files (see :mod:`hops.datasets`)."""
+        return DatasetApi(self._http, self.name)
 
     def refresh(self) -> "Project":
         """Reload the project from the server."""
