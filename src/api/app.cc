@@ -203,7 +203,8 @@ net::HttpResponse App::Dispatch(net::HttpRequest& req, platform::Context& ctx, s
   const Route* matched = nullptr;
   auto fail = [&](const Status& st) {
     *outcome = CodeName(st.code());
-    if (matched && matched->errors == ErrorStyle::kWebHdfs) return WebHdfsError(st, req.request_id);
+    if ((matched && matched->errors == ErrorStyle::kWebHdfs) || (!matched && req.target.rfind("/webhdfs/", 0) == 0))
+      return WebHdfsError(st, req.request_id);
     return ErrorResponse(st, req.request_id);
   };
   auto url = boost::urls::parse_origin_form(req.target);
@@ -263,7 +264,8 @@ net::HttpResponse App::Dispatch(net::HttpRequest& req, platform::Context& ctx, s
 
   Call call{req, ctx, std::move(m.params), {}};
   for (auto p : url->params()) {
-    if (std::find(m.query->begin(), m.query->end(), p.key) == m.query->end()) {
+    // WebHDFS ignores parameters it does not know, as Hadoop does (clients send extras).
+    if (route.errors != ErrorStyle::kWebHdfs && std::find(m.query->begin(), m.query->end(), p.key) == m.query->end()) {
       std::string allowed;
       for (const auto& q : *m.query) allowed += (allowed.empty() ? "" : ", ") + q;
       return fail(BadRequest("unknown query parameter '" + std::string(p.key).substr(0, 64) + "'" +

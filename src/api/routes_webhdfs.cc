@@ -212,10 +212,15 @@ Result<Reply> Handle(Services& s, Call& c, const std::string& method) {
         return BadRequest("the directory has more than 100,000 entries; use op=LISTSTATUS_BATCH with startAfter");
       page.after = res.items.back().name;
     }
+    int64_t remaining = 0;
+    if (more && !all.empty()) {
+      std::string last(all.back().as_object().at("pathSuffix").as_string());
+      HOPS_ASSIGN_OR_RETURN(remaining, s.fs.CountAfter(caller, p, last));
+    }
     json::object fss{{"FileStatuses", json::object{{"FileStatus", std::move(all)}}}};
     if (op == "LISTSTATUS") return Reply::Json(std::move(fss));
     return Reply::Json(json::object{
-        {"DirectoryListing", json::object{{"partialListing", std::move(fss)}, {"remainingEntries", more ? 1 : 0}}}});
+        {"DirectoryListing", json::object{{"partialListing", std::move(fss)}, {"remainingEntries", remaining}}}});
   }
   if (op == "GETCONTENTSUMMARY") {
     if (method != "GET") return wrong_method("GET");

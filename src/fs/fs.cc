@@ -352,6 +352,20 @@ Result<services::Page<FileStatus>> FsService::List(Caller& c, const Path& p, con
   return out;
 }
 
+Result<int64_t> FsService::CountAfter(Caller& c, const Path& p, const std::string& after) {
+  int64_t n = 0;
+  HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
+    HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, false));
+    if (!r.found) return NoSuchPath(r.shown());
+    if (!r.target().dir || r.target().id == kProjectsId) return Status::Ok();
+    HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT COUNT(*) FROM inodes WHERE parent_id = ? AND name > ?",
+                                               {r.target().id, after}));
+    n = row->Int(0);
+    return Status::Ok();
+  }));
+  return n;
+}
+
 // Creates the missing directories of r.real below the deepest existing one.
 Result<std::vector<Inode>> FsService::CreateMissingDirs(meta::Txn& t, Caller& c, Resolved& r, size_t upto,
                                                         std::optional<int> perm) {

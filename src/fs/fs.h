@@ -148,6 +148,8 @@ class FsService {
 
   Result<FileStatus> Stat(Caller& c, const Path& p);
   Result<services::Page<FileStatus>> List(Caller& c, const Path& p, const services::PageRequest& page);
+  // How many entries of a directory sort after `after` (for WebHDFS batches).
+  Result<int64_t> CountAfter(Caller& c, const Path& p, const std::string& after);
   Result<FileStatus> Mkdirs(Caller& c, const Path& p, std::optional<int> perm);
   // Streams `src` into the file; creates missing parents. The file appears
   // (or changes) only when all of it is durable.

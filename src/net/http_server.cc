@@ -293,7 +293,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       while (!p.is_done()) {
         p.get().body().data = buf;
         p.get().body().size = n;
-        auto ec = s_.OnIo([&](auto cb) { http::async_read_some(s_.stream_, s_.buffer_, p, std::move(cb)); });
+        // Fills the whole buffer (or ends the body) on the I/O thread before
+        // handing back: one thread hand-off per buffer, not per TCP read.
+        auto ec = s_.OnIo([&](auto cb) { http::async_read(s_.stream_, s_.buffer_, p, std::move(cb)); });
         if (ec == http::error::need_buffer) ec = {};
         if (ec) return BadRequest("the request body could not be read to its end (" + ec.message() + ")");
         size_t got = n - p.get().body().size;

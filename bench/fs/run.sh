@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# HopsFS benchmark, three parts in one run:
+#   1. the Spotify mix in-process against the service API (fs_bench inproc) on
+#      a pre-built namespace, the same mix through POSIX calls on a local
+#      directory as the reference, and single-operation passes;
+#   2. the same mix over the REST API with many keep-alive connections against
+#      a real hopsd whose store holds the same namespace (fs_bench net);
+#   3. the data path: upload and download of one large file through the REST
+#      API (curl) against `cp` of the same file on the same disk.
+#
+# Knobs (environment):
+#   INODES      namespace size for part 1           (default 1000000)
+#   NET_DIRS    directories of 100 files for part 2 (default 10000: 1M inodes)
+#   POSIX_FILES files in the POSIX reference tree   (default 100000)
+#   THREADS     threads for part 1                  (default 4)
+#   CONNS       connections for part 2              (default 32)
+#   DURATION    seconds per measurement             (default 10)
+#   DATA_MIB    size of the data-path file in MiB   (default 1024)
+#   PARTS       which parts to run                  (default "1 2 3")
+#   WORK        scratch directory (same disk as a real data dir; default /tmp)
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+BIN="${HOPS_BIN_DIR:-$REPO/build}"
+INODES="${INODES:-1000000}"
+NET_DIRS="${NET_DIRS:-10000}"
+POSIX_FILES="${POSIX_FILES:-100000}"
+THREADS="${THREADS:-4}"
+CONNS="${CONNS:-32}"
+DURATION="${DURATION:-10}"
+DATA_MIB="${DATA_MIB:-1024}"
+PARTS="${PARTS:-1 2 3}"
+PY=/usr/bin/python3
+TMP="$(mktemp -d "${WORK:-/tmp}/hops-bench-fs.XXXXXX")"
+HOPSD_PID=""
+
+cleanup() {
+    local rc=$?
+    [[ -n "$HOPSD_PID" ]] && kill "$HOPSD_PID" 2>/dev/null && wait "$HOPSD_PID" 2>/dev/null || true
+    rm -rf "$TMP"
+    exit "$rc"
+}
+trap cleanup EXIT
+
+for tool in "$BIN/fs_bench" "$BIN/hopsd" curl "$PY"; do
+    command -v "$tool" >/dev/null || { echo "run.sh: $tool not found (make build)" >&2; exit 2; }
+done
+
+echo "# HopsFS benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "# $(nproc) CPUs; scratch $TMP"
+
+start_hopsd() { # data_dir
+    "$BIN/hopsd" --listen 127.0.0.1:0 --data-dir "$1" --store-sync normal --fs-gc-interval-s 0 \
+        >>"$1.log" 2>&1 &
+    HOPSD_PID=$!
+    rm -f "$1/hopsd.addr.seen"
+    for _ in $(seq 1 300); do
+        [[ -s "$1/hopsd.addr" ]] && break
+        kill -0 "$HOPSD_PID" 2>/dev/null || { echo "hopsd exited:"; tail "$1.log"; exit 1; }
+        sleep 0.1
+    done
+    URL="http://$(tr -d '[:space:]' <"$1/hopsd.addr")"
+}
+
+stop_hopsd() {
+    kill "$HOPSD_PID"
+    wait "$HOPSD_PID" 2>/dev/null || true
+    HOPSD_PID=""
+}
+
+provision() { # url -> prints an API key with dataset scopes; creates project bench
+    "$PY" - "$1" <<'EOF'
+import os, sys, requests
+base = sys.argv[1]
+s = requests.Session()
+tok = s.post(f"{base}/api/v1/auth/login", json={"username": "admin", "password": os.environ["HOPS_ADMIN_PASSWORD"]}).json()["token"]
+s.headers["Authorization"] = "Bearer " + tok
+r = s.post(f"{base}/api/v1/projects", json={"name": "bench"})
+assert r.status_code in (201, 409), r.text
+r = s.post(f"{base}/api/v1/users/me/apikeys", json={"name": "fsbench", "scopes": ["PROJECT", "DATASET_VIEW", "DATASET_CREATE", "DATASET_DELETE"]})
+assert r.status_code == 201, r.text
+print(r.json()["key"])
+EOF
+}
+
+export HOPS_ADMIN_PASSWORD="bench-$("$PY" -c 'import secrets; print(secrets.token_hex(12))')"
+
+if [[ " $PARTS " == *" 1 "* ]]; then
+    echo
+    echo "## 1. In-process mix ($INODES inodes, $THREADS threads, ${DURATION}s) and POSIX reference ($POSIX_FILES files)"
+    "$BIN/fs_bench" inproc --inodes "$INODES" --threads "$THREADS" --seconds "$DURATION" \
+        --posix-files "$POSIX_FILES" --dir "$TMP/inproc" 2> >(grep -v '"event":"store.migrated"' >&2)
+    rm -rf "$TMP/inproc"
+fi
+
+if [[ " $PARTS " == *" 2 "* ]]; then
+    echo
+    echo "## 2. Network mix over REST ($NET_DIRS x 100 files, $CONNS connections, ${DURATION}s)"
+    mkdir -p "$TMP/net"
+    start_hopsd "$TMP/net"
+    KEY="$(provision "$URL")"
+    stop_hopsd
+    "$BIN/fs_bench" prebuild --db "$TMP/net/meta.db" --project bench --owner admin --dirs "$NET_DIRS" \
+        --files-per-dir 100 2> >(grep -v '"event":"store.migrated"' >&2)
+    start_hopsd "$TMP/net"
+    "$BIN/fs_bench" net --url "$URL" --key "$KEY" --project bench --dirs "$NET_DIRS" --files-per-dir 100 \
+        --conns "$CONNS" --seconds "$DURATION"
+    stop_hopsd
+    rm -rf "$TMP/net"
+fi
+
+if [[ " $PARTS " == *" 3 "* ]]; then
+    echo
+    echo "## 3. Data path: one ${DATA_MIB} MiB file (REST upload/download with curl vs cp; each followed by sync)"
+    mkdir -p "$TMP/data"
+    start_hopsd "$TMP/data"
+    KEY="$(provision "$URL")"
+    head -c "$((DATA_MIB * 1048576))" /dev/urandom >"$TMP/big.src"
+    sync
+    mibs() { "$PY" -c "print(f'{$DATA_MIB / ($2 - $1):8.1f} MiB/s  ({$2 - $1:.2f} s)')"; }
+    t0=$(date +%s.%N); cp "$TMP/big.src" "$TMP/big.cp"; sync; t1=$(date +%s.%N)
+    echo "cp + sync          $(mibs "$t0" "$t1")"
+    rm -f "$TMP/big.cp"; sync
+    t0=$(date +%s.%N)
+    code=$(curl -s -o /dev/null -w '%{http_code}' -T "$TMP/big.src" -H "Authorization: ApiKey $KEY" \
+        "$URL/api/v1/projects/bench/datasets/Resources/big.bin")
+    t1=$(date +%s.%N)
+    [[ "$code" == 201 ]] || { echo "upload failed: HTTP $code"; exit 1; }
+    echo "hopsd upload       $(mibs "$t0" "$t1")   (blocks are fdatasync'ed before the file is published)"
+    t0=$(date +%s.%N)
+    curl -s -f -o "$TMP/big.down" -H "Authorization: ApiKey $KEY" \
+        "$URL/api/v1/projects/bench/datasets/Resources/big.bin?action=download"
+    sync; t1=$(date +%s.%N)
+    echo "hopsd download     $(mibs "$t0" "$t1")   (every 1 MiB chunk checksum-verified)"
+    cmp -s "$TMP/big.src" "$TMP/big.down" || { echo "downloaded bytes differ!"; exit 1; }
+    stop_hopsd
+fi
