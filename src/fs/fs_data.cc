@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -27,10 +28,11 @@ namespace {
 // chunk. Blocks not released (published) are deleted when it goes away.
 class BlockSink {
  public:
-  BlockSink(BlockStore& store, int64_t block_size) : store_(store), block_size_(static_cast<uint64_t>(block_size)) {
-    chunk_.reserve(kChunk);
-  }
+  BlockSink(BlockStore& store, int64_t block_size)
+      : store_(store), block_size_(static_cast<uint64_t>(block_size)),
+        chunk_buf_(static_cast<char*>(std::aligned_alloc(4096, kChunk))) {}
   ~BlockSink() {
+    std::free(chunk_buf_);
     writer_.reset();
     if (!released_)
       for (const auto& b : done_) (void)store_.Delete(b.id);
@@ -39,12 +41,13 @@ class BlockSink {
   Status Write(std::string_view data) {
     while (!data.empty()) {
       if (!writer_) HOPS_RETURN_IF_ERROR(Open());
-      size_t room = std::min<uint64_t>(block_size_ - cur_.size, kChunk - chunk_.size());
+      size_t room = std::min<uint64_t>(block_size_ - cur_.size, kChunk - chunk_len_);
       size_t n = std::min(room, data.size());
-      chunk_.append(data.data(), n);
+      std::memcpy(chunk_buf_ + chunk_len_, data.data(), n);
+      chunk_len_ += n;
       cur_.size += static_cast<int64_t>(n);
       data.remove_prefix(n);
-      if (chunk_.size() == kChunk || static_cast<uint64_t>(cur_.size) == block_size_) HOPS_RETURN_IF_ERROR(FlushChunk());
+      if (chunk_len_ == kChunk || static_cast<uint64_t>(cur_.size) == block_size_) HOPS_RETURN_IF_ERROR(FlushChunk());
       if (static_cast<uint64_t>(cur_.size) == block_size_) HOPS_RETURN_IF_ERROR(Close());
     }
     return Status::Ok();
@@ -66,10 +69,10 @@ class BlockSink {
     return Status::Ok();
   }
   Status FlushChunk() {
-    if (chunk_.empty()) return Status::Ok();
-    cur_.checksums += ChunkChecksum(chunk_.data(), chunk_.size());
-    HOPS_RETURN_IF_ERROR(writer_->Append(chunk_));
-    chunk_.clear();
+    if (chunk_len_ == 0) return Status::Ok();
+    cur_.checksums += ChunkChecksum(chunk_buf_, chunk_len_);
+    HOPS_RETURN_IF_ERROR(writer_->Append(std::string_view(chunk_buf_, chunk_len_)));
+    chunk_len_ = 0;
     return Status::Ok();
   }
   Status Close() {
@@ -85,7 +88,8 @@ class BlockSink {
   uint64_t block_size_;
   std::unique_ptr<BlockWriter> writer_;
   Block cur_;
-  std::string chunk_;
+  char* chunk_buf_;  // kChunk bytes, page-aligned for direct I/O
+  size_t chunk_len_ = 0;
   std::vector<Block> done_;
   bool released_ = false;
 };

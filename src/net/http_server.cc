@@ -17,7 +17,11 @@
 #include <thread>
 #include <vector>
 
+#include <poll.h>
 #include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "core/log.h"
 
@@ -276,7 +280,51 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   class Reader : public BodyReader {
    public:
-    explicit Reader(Session& s) : s_(s) {}
+    explicit Reader(Session& s) : s_(s) {
+      // Plain TCP with a Content-Length: the body is read straight from the
+      // socket on this thread (no parser, no hand-off per read).
+      auto len = s_.sparser_->content_length();
+      if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+        if (len && !s_.sparser_->chunked()) {
+          fast_ = true;
+          remaining_ = *len;
+        }
+      }
+    }
+    bool done() const { return fast_ ? remaining_ == 0 : s_.sparser_->is_done(); }
+
+    Result<size_t> ReadDirect(char* buf, size_t n) {
+      if (remaining_ == 0) return size_t{0};
+      n = static_cast<size_t>(std::min<uint64_t>(n, remaining_));
+      size_t got = 0;
+      if (s_.buffer_.size() > 0) {  // body bytes that arrived with the header
+        got = std::min(n, s_.buffer_.size());
+        std::memcpy(buf, s_.buffer_.data().data(), got);
+        s_.buffer_.consume(got);
+      }
+      int fd = s_.Tcp().socket().native_handle();
+      const int timeout = s_.io_timeout_ms_ > 0 ? s_.io_timeout_ms_ : s_.srv_.opt.read_timeout_ms;
+      while (got < n) {
+        ssize_t r = ::recv(fd, buf + got, n - got, MSG_DONTWAIT);
+        if (r > 0) {
+          got += static_cast<size_t>(r);
+          continue;
+        }
+        if (r == 0) return BadRequest("the client closed the connection before sending the whole body");
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+          return BadRequest(std::string("the request body could not be read: ") + std::strerror(errno));
+        if (got > 0) break;  // hand back what arrived; wait only when there is nothing
+        pollfd pfd{fd, POLLIN, 0};
+        int pr = ::poll(&pfd, 1, timeout);
+        if (pr == 0) return BadRequest("timed out waiting for the request body");
+        if (pr < 0 && errno != EINTR) return BadRequest("the request body could not be read");
+        if (s_.srv_.stopped.load()) return Unavailable("the server is stopping");
+      }
+      remaining_ -= got;
+      return got;
+    }
+
     Result<size_t> Read(char* buf, size_t n) override {
       auto& p = *s_.sparser_;
       if (!continued_) {
@@ -290,6 +338,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
           if (ec) return Unavailable("connection lost: " + ec.message());
         }
       }
+      if (fast_) return ReadDirect(buf, n);
       while (!p.is_done()) {
         p.get().body().data = buf;
         p.get().body().size = n;
@@ -312,6 +361,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
    private:
     Session& s_;
     bool continued_ = false;
+    bool fast_ = false;
+    uint64_t remaining_ = 0;
   };
 
   class Writer : public BodyWriter {
@@ -362,7 +413,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       resp.stream = nullptr;
     }
     // A body left unread cannot be skipped safely: close after answering.
-    keep = keep && sparser_->is_done() && !srv_.draining.load();
+    keep = keep && reader.done() && !srv_.draining.load();
     beast::error_code ec;
     if (resp.stream) {
       http::response<http::empty_body> head{static_cast<http::status>(resp.status), version};
@@ -394,7 +445,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       res.prepare_payload();
       ec = OnIo([&](auto cb) { http::async_write(stream_, res, std::move(cb)); });
     }
-    if (!ec && !sparser_->is_done()) {
+    if (!ec && !reader.done()) {
       // The answer came before the whole body (e.g. 409 for an existing
       // file). Read and drop the rest for a bounded time, so the client,
       // which may still be sending, reads the answer instead of a reset.

@@ -173,7 +173,12 @@ def test_kill_9_during_100_concurrent_uploads():
         threads = [threading.Thread(target=upload, args=(u,), daemon=True) for u in uploads]
         for t in threads:
             t.start()
-        time.sleep(rng.uniform(1.0, 2.0))
+        # Kill once a random share of the uploads has been answered, so that
+        # others (mostly the large ones) are in flight whatever the disk speed.
+        target = rng.randint(20, 70)
+        deadline = time.monotonic() + 30
+        while len(results) < target and time.monotonic() < deadline:
+            time.sleep(0.001)
         in_flight = sum(t.is_alive() for t in threads)
         srv.kill()
         killed_at = time.monotonic()
