@@ -146,10 +146,9 @@ bool App::WantsStream(std::string_view method, std::string_view target) {
     return false;
   };
   if (path.rfind("/webhdfs/v1", 0) == 0)
-    return (method == "PUT" && has("op=create")) || (method == "POST" && has("op=append")) ||
-           (method == "GET" && has("op=open"));
+    return (method == "PUT" && has("op=create")) || (method == "POST" && has("op=append"));
   if (path.rfind("/api/v1/projects/", 0) == 0 && path.find("/datasets/") != std::string_view::npos)
-    return method == "PUT" || (method == "POST" && has("action=append")) || (method == "GET" && has("action=download"));
+    return method == "PUT" || (method == "POST" && has("action=append"));
   return false;
 }
 

@@ -42,8 +42,9 @@ class App {
   ~App();
 
   net::HttpResponse Handle(net::HttpRequest& request);
-  // Whether a request streams its body (uploads, downloads): it is then
-  // handled on a data thread with a body reader instead of a buffered body.
+  // Whether a request streams its body (uploads): it is then handled on a
+  // data thread with a body reader instead of a buffered body. Large
+  // downloads are answered with a streamed body instead (Reply::stream).
   static bool WantsStream(std::string_view method, std::string_view target);
   // Audits and counts a request the HTTP server refused before Handle.
   void RecordRejected(const net::HttpRequest& request, int status, const std::string& code);
@@ -88,6 +89,8 @@ void RegisterProjectRoutes(Router& r, Services& s);
 void RegisterAdminRoutes(Router& r, Services& s);
 void RegisterFsRoutes(Router& r, Services& s);
 void RegisterWebHdfsRoutes(Router& r, Services& s);
+// A file's bytes as a reply: in memory when small, streamed when large.
+Result<Reply> ReadReply(fs::FsService& fs, fs::ReadPlan plan, int status);
 // A WebHDFS RemoteException answer for a failed WebHDFS call.
 net::HttpResponse WebHdfsError(const Status& st, const std::string& request_id);
 

@@ -125,10 +125,23 @@ fs::Source SourceOf(net::HttpRequest& http) {
   return [&http](char* buf, size_t n) -> Result<size_t> { return http.body_reader->Read(buf, n); };
 }
 
-Reply Download(fs::FsService& fs, fs::ReadPlan plan, int status) {
+}  // namespace
+
+// Small reads are answered from memory; larger ones stream from a data thread.
+Result<Reply> ReadReply(fs::FsService& fs, fs::ReadPlan plan, int status) {
   Reply r;
   r.status = status;
   r.content_type = "application/octet-stream";
+  if (plan.length <= (1u << 20)) {
+    std::string body;
+    body.reserve(plan.length);
+    HOPS_RETURN_IF_ERROR(fs.ReadTo(plan, [&](std::string_view b) {
+      body.append(b);
+      return Status::Ok();
+    }));
+    r.raw = std::move(body);
+    return r;
+  }
   r.stream_length = static_cast<int64_t>(plan.length);
   auto shared = std::make_shared<fs::ReadPlan>(std::move(plan));
   r.stream = [&fs, shared](net::BodyWriter& w) {
@@ -136,6 +149,8 @@ Reply Download(fs::FsService& fs, fs::ReadPlan plan, int status) {
   };
   return r;
 }
+
+namespace {
 
 fs::Caller CallerFor(Call& c, const char* iface) {
   fs::Caller caller{c.ctx, iface, std::string(c.http.Header("x-hops-app-id")).substr(0, 128)};
@@ -199,12 +214,12 @@ Result<Reply> GetPath(Services& s, Call& c) {
     HOPS_ASSIGN_OR_RETURN(auto range, ParseRange(c.http.Header("range"), size));
     uint64_t off = range ? range->first : 0, len = range ? range->second - range->first + 1 : size;
     HOPS_ASSIGN_OR_RETURN(auto plan, s.fs.OpenRead(caller, p, off, len));
-    Reply r = Download(s.fs, std::move(plan), range ? 206 : 200);
+    uint64_t n = plan.length;
+    HOPS_ASSIGN_OR_RETURN(Reply r, ReadReply(s.fs, std::move(plan), range ? 206 : 200));
     r.headers.emplace_back("Accept-Ranges", "bytes");
     if (range)
       r.headers.emplace_back("Content-Range", "bytes " + std::to_string(range->first) + "-" +
-                                                  std::to_string(range->first + r.stream_length - 1) + "/" +
-                                                  std::to_string(size));
+                                                  std::to_string(range->first + n - 1) + "/" + std::to_string(size));
     std::string fname = p.back();
     bool plain = std::all_of(fname.begin(), fname.end(), [](char ch) { return ch > 0x20 && ch < 0x7f && ch != '"' && ch != '\\'; });
     if (plain) r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + fname + "\"");

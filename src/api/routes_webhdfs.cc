@@ -274,14 +274,7 @@ Result<Reply> Handle(Services& s, Call& c, const std::string& method) {
     }
     HOPS_ASSIGN_OR_RETURN(auto plan, s.fs.OpenRead(caller, p, static_cast<uint64_t>(offset),
                                                    length < 0 ? std::nullopt : std::optional<uint64_t>(length)));
-    Reply r;
-    r.content_type = "application/octet-stream";
-    r.stream_length = static_cast<int64_t>(plan.length);
-    auto shared = std::make_shared<fs::ReadPlan>(std::move(plan));
-    r.stream = [&s, shared](net::BodyWriter& w) {
-      return s.fs.ReadTo(*shared, [&w](std::string_view b) { return w.Write(b); });
-    };
-    return r;
+    return ReadReply(s.fs, std::move(plan), 200);
   }
   if (op == "CREATE" || op == "APPEND") {
     bool create = op == "CREATE";

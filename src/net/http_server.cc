@@ -226,6 +226,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                                  {"path", req.target.substr(0, std::min<size_t>(req.target.find('?'), 256))}, {"status", std::to_string(resp.status)},
                                  {"latency_us", std::to_string(us.count())}});
     }
+    if (resp.stream) {
+      // A large body (a download): written by a data thread, piece by piece.
+      srv_.data_pool.Submit([self = this->shared_from_this(), resp = std::move(resp), id = req.request_id, keep,
+                             version]() mutable { self->StreamResponse(std::move(resp), id, keep, version); });
+      return;
+    }
     Write(std::move(resp), req.request_id, keep, version, /*counted=*/true);
   }
 
@@ -378,6 +384,38 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Session& s_;
   };
 
+  // Writes the header and then the streamed body of `resp` (on a data thread).
+  beast::error_code WriteStreamed(HttpResponse& resp, const std::string& id, bool& keep, unsigned version) {
+    http::response<http::empty_body> head{static_cast<http::status>(resp.status), version};
+    head.set(http::field::server, "hopsd");
+    head.set("X-Request-Id", id);
+    head.set(http::field::content_type, resp.content_type);
+    for (auto& [k, v] : resp.headers) head.set(k, v);
+    head.content_length(static_cast<uint64_t>(resp.stream_length));
+    head.keep_alive(keep);
+    http::response_serializer<http::empty_body> sr{head};
+    beast::error_code ec = OnIo([&](auto cb) { http::async_write_header(stream_, sr, std::move(cb)); });
+    if (ec) return ec;
+    Writer w(*this);
+    Status st = resp.stream(w);
+    if (!st.ok()) {
+      log::Warn("http.stream_failed", {{"request_id", id}, {"error", st.ToString()}});
+      keep = false;
+      return asio::error::connection_aborted;
+    }
+    return ec;
+  }
+
+  // A download answered by a worker: its body is written here, on a data thread.
+  void StreamResponse(HttpResponse resp, const std::string& id, bool keep, unsigned version) {
+    beast::error_code ec = WriteStreamed(resp, id, keep, version);
+    srv_.in_flight.fetch_sub(1);
+    asio::post(stream_.get_executor(), [self = this->shared_from_this(), ok = !ec && keep] {
+      if (ok && !self->srv_.draining.load()) return self->ReadHeader();
+      self->Close();
+    });
+  }
+
   void StartStreaming() {
     sparser_.emplace(std::move(*parser_));
     sparser_->body_limit(boost::none);  // quotas bound uploads, not the HTTP layer
@@ -416,24 +454,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     keep = keep && reader.done() && !srv_.draining.load();
     beast::error_code ec;
     if (resp.stream) {
-      http::response<http::empty_body> head{static_cast<http::status>(resp.status), version};
-      head.set(http::field::server, "hopsd");
-      head.set("X-Request-Id", req.request_id);
-      head.set(http::field::content_type, resp.content_type);
-      for (auto& [k, v] : resp.headers) head.set(k, v);
-      head.content_length(static_cast<uint64_t>(resp.stream_length));
-      head.keep_alive(keep);
-      http::response_serializer<http::empty_body> sr{head};
-      ec = OnIo([&](auto cb) { http::async_write_header(stream_, sr, std::move(cb)); });
-      if (!ec) {
-        Writer w(*this);
-        Status st = resp.stream(w);
-        if (!st.ok()) {
-          log::Warn("http.stream_failed", {{"request_id", req.request_id}, {"error", st.ToString()}});
-          keep = false;
-          ec = asio::error::connection_aborted;
-        }
-      }
+      ec = WriteStreamed(resp, req.request_id, keep, version);
     } else {
       http::response<http::string_body> res{static_cast<http::status>(resp.status), version};
       res.set(http::field::server, "hopsd");
