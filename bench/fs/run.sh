@@ -13,7 +13,7 @@
 #   NET_DIRS    directories of 100 files for part 2 (default 10000: 1M inodes)
 #   POSIX_FILES files in the POSIX reference tree   (default 100000)
 #   THREADS     threads for part 1                  (default 4)
-#   CONNS       connections for part 2              (default 32)
+#   CONNS       connections for part 2              (default 64)
 #   DURATION    seconds per measurement             (default 10)
 #   DATA_MIB    size of the data-path file in MiB   (default 1024)
 #   PARTS       which parts to run                  (default "1 2 3")
@@ -27,7 +27,7 @@ INODES="${INODES:-1000000}"
 NET_DIRS="${NET_DIRS:-10000}"
 POSIX_FILES="${POSIX_FILES:-100000}"
 THREADS="${THREADS:-4}"
-CONNS="${CONNS:-32}"
+CONNS="${CONNS:-64}"
 DURATION="${DURATION:-10}"
 DATA_MIB="${DATA_MIB:-1024}"
 PARTS="${PARTS:-1 2 3}"

@@ -208,12 +208,15 @@ Result<Reply> GetPath(Services& s, Call& c) {
     return Reply::Json(json::object{{"path", RelPath(p)}, {"xattrs", o}});
   }
   if (action == "download") {
-    HOPS_ASSIGN_OR_RETURN(auto st, s.fs.Stat(caller, p));
-    if (st.inode.dir) return BadRequest(RelPath(p) + " is a directory; download files");
-    uint64_t size = static_cast<uint64_t>(st.inode.size);
-    HOPS_ASSIGN_OR_RETURN(auto range, ParseRange(c.http.Header("range"), size));
-    uint64_t off = range ? range->first : 0, len = range ? range->second - range->first + 1 : size;
-    HOPS_ASSIGN_OR_RETURN(auto plan, s.fs.OpenRead(caller, p, off, len));
+    // Without a Range header one read transaction serves the whole file.
+    std::string_view range_h = c.http.Header("range");
+    HOPS_ASSIGN_OR_RETURN(auto plan, s.fs.OpenRead(caller, p, 0, std::nullopt));
+    uint64_t size = static_cast<uint64_t>(plan.st.inode.size);
+    HOPS_ASSIGN_OR_RETURN(auto range, ParseRange(range_h, size));
+    if (range) {
+      plan.offset = range->first;
+      plan.length = range->second - range->first + 1;
+    }
     uint64_t n = plan.length;
     HOPS_ASSIGN_OR_RETURN(Reply r, ReadReply(s.fs, std::move(plan), range ? 206 : 200));
     r.headers.emplace_back("Accept-Ranges", "bytes");
