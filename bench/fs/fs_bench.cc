@@ -487,6 +487,75 @@ int InProcess(int argc, char** argv) {
   return 0;
 }
 
+
+// One directory with N entries: list pages at the start and the middle, stat
+// and create inside it (HDFS-style listing of a huge directory).
+int BigDir(int argc, char** argv) {
+  const int entries = std::stoi(Arg(argc, argv, "entries", "1000000"));
+  const std::string dir = Arg(argc, argv, "dir", "/tmp/hops-fs-bigdir");
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto store = std::move(meta::Store::Open("sqlite://" + dir + "/meta.db", "normal")).value();
+  auto blocks = std::move(fs::NewLocalBlockStore(dir + "/blocks")).value();
+  fs::FsService fsvc(*store, *blocks, fs::FsSettings{});
+  platform::Context ctx;
+  (void)store->Write([&](meta::Txn& t) -> Status {
+    HOPS_ASSIGN_OR_RETURN(ctx.who.user_id, t.Insert("INSERT INTO users (username, email, password_hash, role, status, "
+                                                    "created_at, updated_at) VALUES ('bench', 'b@x', 'x', 'USER', "
+                                                    "'ACTIVE', 0, 0)"));
+    return Status::Ok();
+  });
+  ctx.who.username = "bench";
+  ctx.who.method = platform::AuthMethod::kSession;
+  ctx.who.scopes = platform::kAllScopes;
+  services::ProjectService projects(*store, services::ProjectSettings{});
+  if (!projects.Create(ctx, "bench", "").ok()) return 1;
+  int64_t loaded = 0;
+  auto t0 = Clock::now();
+  if (!BulkLoad(*store, "bench", "bench", Shape{1, entries}, &loaded).ok()) return 1;
+  std::printf("one directory with %d entries loaded in %.1f s\n", entries, Us(t0, Clock::now()) / 1e6);
+  fs::Caller caller{ctx, "bench", ""};
+  fs::Path d{"Projects", "bench", "Resources", "d0"};
+  auto time_it = [&](const char* what, int reps, const std::function<Status()>& fn) {
+    std::vector<int64_t> lat;
+    for (int i = 0; i < reps; ++i) {
+      auto s = Clock::now();
+      Status st = fn();
+      lat.push_back(Us(s, Clock::now()));
+      if (!st.ok()) std::fprintf(stderr, "%s: %s\n", what, st.ToString().c_str());
+    }
+    std::sort(lat.begin(), lat.end());
+    std::printf("  %-40s p50 %6ld us  p99 %6ld us\n", what, lat[lat.size() / 2], lat[lat.size() * 99 / 100]);
+  };
+  services::PageRequest first;
+  first.limit = 1000;
+  services::PageRequest middle = first;
+  middle.after = FileName(entries / 2);
+  std::mt19937_64 rng(7);
+  time_it("list first 1000 entries", 200, [&] { return fsvc.List(caller, d, first).status(); });
+  time_it("list 1000 entries from the middle", 200, [&] { return fsvc.List(caller, d, middle).status(); });
+  time_it("stat a random entry", 2000, [&] {
+    auto p = d;
+    p.push_back(FileName(static_cast<int>(rng() % entries)));
+    return fsvc.Stat(caller, p).status();
+  });
+  int k = 0;
+  time_it("create a file in it", 500, [&] {
+    auto p = d;
+    p.push_back("new" + std::to_string(k++));
+    size_t off = 0;
+    return fsvc.Write(caller, p, fs::WriteMode::kCreate, std::nullopt,
+                      [&](char* buf, size_t n) -> Result<size_t> {
+                        size_t m = std::min<size_t>(n, 8 - off);
+                        std::memset(buf, 'x', m);
+                        off += m;
+                        return m;
+                      })
+        .status();
+  });
+  return 0;
+}
+
 // ---------------------------------------------------------------- network
 
 // A minimal keep-alive HTTP/1.1 client over one socket.
@@ -653,6 +722,7 @@ int main(int argc, char** argv) {
   if (mode == "net") return Net(argc, argv);
   if (mode == "load") return Load(argc, argv);
   if (mode == "prebuild") return Prebuild(argc, argv);
+  if (mode == "bigdir") return BigDir(argc, argv);
   std::fprintf(stderr, "usage: fs_bench inproc|net|load [--options]; see bench/fs/run.sh\n");
   return 2;
 }

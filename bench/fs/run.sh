@@ -92,6 +92,10 @@ if [[ " $PARTS " == *" 1 "* ]]; then
     "$BIN/fs_bench" inproc --inodes "$INODES" --threads "$THREADS" --seconds "$DURATION" \
         --posix-files "$POSIX_FILES" --dir "$TMP/inproc" 2> >(grep -v '"event":"store.migrated"' >&2)
     rm -rf "$TMP/inproc"
+    echo
+    echo "## 1b. One directory with 1,000,000 entries"
+    "$BIN/fs_bench" bigdir --entries 1000000 --dir "$TMP/bigdir" 2> >(grep -v '"event":"store.migrated"' >&2)
+    rm -rf "$TMP/bigdir"
 fi
 
 if [[ " $PARTS " == *" 2 "* ]]; then
