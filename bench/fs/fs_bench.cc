@@ -6,7 +6,8 @@
 //   fs_bench inproc  --inodes N --threads T --seconds S --dir D [--posix-files M]
 //   fs_bench net     --url http://host:port --key hops_... --project P --dirs N
 //                    --files-per-dir F --conns C --seconds S
-//   fs_bench load    --url ... --key ... --project P --dirs N --files-per-dir F   (namespace for `net`)
+//   fs_bench load    --url ... --key ... --project P --dirs N --files-per-dir F   (namespace for
+//   `net`)
 //
 // Prints one line per operation: ops, ops/s, p50 and p99 in microseconds.
 #include <arpa/inet.h>
@@ -53,9 +54,9 @@ struct MixOp {
   const char* name;
   double pct;
 };
-const MixOp kMix[] = {{"read_file", 68.73},  {"stat_file", 13.0},   {"list_dir", 8.5},    {"stat_dir", 4.0},
-                      {"create_file", 2.7},  {"rename_file", 1.3},  {"delete_file", 0.75}, {"list_file", 0.5},
-                      {"chown_dir", 0.3},    {"set_replication", 0.14}, {"mkdir", 0.04},  {"chmod", 0.04}};
+const MixOp kMix[] = {{"read_file", 68.73}, {"stat_file", 13.0},       {"list_dir", 8.5},     {"stat_dir", 4.0},
+                      {"create_file", 2.7}, {"rename_file", 1.3},      {"delete_file", 0.75}, {"list_file", 0.5},
+                      {"chown_dir", 0.3},   {"set_replication", 0.14}, {"mkdir", 0.04},       {"chmod", 0.04}};
 constexpr int kOps = sizeof(kMix) / sizeof(kMix[0]);
 
 struct Stats {
@@ -81,8 +82,8 @@ int PickOp(std::mt19937_64& rng) {
 void Report(const std::string& label, const Stats& st, double seconds) {
   int64_t total = 0;
   for (auto& v : st.lat) total += static_cast<int64_t>(v.size());
-  std::printf("%s total: %ld ops in %.1f s = %.0f ops/s (errors %ld)\n", label.c_str(), total, seconds,
-              total / seconds, st.errors);
+  std::printf("%s total: %ld ops in %.1f s = %.0f ops/s (errors %ld)\n", label.c_str(), total, seconds, total / seconds,
+              st.errors);
   std::printf("  %-16s %10s %10s %9s %9s\n", "operation", "ops", "ops/s", "p50_us", "p99_us");
   for (int i = 0; i < kOps; ++i) {
     auto v = st.lat[i];
@@ -166,8 +167,11 @@ Status BulkLoad(meta::Store& store, const std::string& project, const std::strin
   HOPS_RETURN_IF_ERROR(store.Write([&](meta::Txn& t) -> Status {
     HOPS_RETURN_IF_ERROR(
         t.Exec("UPDATE inodes SET children = children + ? WHERE id = ?", {int64_t{shape.dirs}, resources}).status());
-    return t.Exec("UPDATE inodes SET ns_used = ns_used + ?, ds_used = ds_used + ? WHERE parent_id = 2 AND name = ?",
-                  {loaded, loaded / (shape.files + 1) * shape.files * 64, project})
+    return t
+        .Exec(
+            "UPDATE inodes SET ns_used = ns_used + ?, ds_used = ds_used + ? WHERE parent_id = 2 "
+            "AND name = ?",
+            {loaded, loaded / (shape.files + 1) * shape.files * 64, project})
         .status();
   }));
   *loaded_out = loaded;
@@ -266,9 +270,15 @@ int InProcess(int argc, char** argv) {
           r = plan.ok() ? fsvc.ReadTo(*plan, [](std::string_view) { return Status::Ok(); }) : plan.status();
           break;
         }
-        case 1: r = fsvc.Stat(caller, file(d, FileName(ff(rng)))).status(); break;
-        case 2: r = fsvc.List(caller, base(d), page).status(); break;
-        case 3: r = fsvc.Stat(caller, base(d)).status(); break;
+        case 1:
+          r = fsvc.Stat(caller, file(d, FileName(ff(rng)))).status();
+          break;
+        case 2:
+          r = fsvc.List(caller, base(d), page).status();
+          break;
+        case 3:
+          r = fsvc.Stat(caller, base(d)).status();
+          break;
         case 4: {
           std::string name = "n" + std::to_string(tid) + "_" + std::to_string(seq++);
           size_t off = 0;
@@ -298,7 +308,9 @@ int InProcess(int argc, char** argv) {
           r = fsvc.Delete(caller, file(md, mn), false);
           break;
         }
-        case 7: r = fsvc.List(caller, file(d, FileName(ff(rng))), page).status(); break;
+        case 7:
+          r = fsvc.List(caller, file(d, FileName(ff(rng))), page).status();
+          break;
         case 8: {
           fs::Attrs a;
           a.owner = "bench";
@@ -363,45 +375,45 @@ int InProcess(int argc, char** argv) {
         });
       }
       Stats pass;
-      double el = RunFor(threads, seconds / 2, pass, [&](int tid, std::mt19937_64& rng, Stats&,
-                                                         const std::atomic<bool>& stop) {
-        platform::Context c = ctx;
-        fs::Caller caller{c, "bench", ""};
-        services::PageRequest page;
-        page.limit = 100;
-        auto& pool = made[static_cast<size_t>(tid)];
-        while (!stop) {
-          int d = static_cast<int>(rng() % shape.dirs);
-          Status r = Status::Ok();
-          if (kind == 4) {
-            size_t off = 0;
-            r = fsvc.Write(caller, file(d, "c" + std::to_string(tid) + "_" + std::to_string(seq++)),
-                           fs::WriteMode::kCreate, std::nullopt,
-                           [&](char* buf, size_t k) -> Result<size_t> {
-                             size_t m = std::min(k, content.size() - off);
-                             std::memcpy(buf, content.data() + off, m);
-                             off += m;
-                             return m;
-                           })
-                    .status();
-          } else if (kind == 10) {
-            auto p = base(d);
-            p.push_back("k" + std::to_string(tid) + "_" + std::to_string(seq++));
-            r = fsvc.Mkdirs(caller, p, std::nullopt).status();
-          } else if (kind == 1) {
-            r = fsvc.Stat(caller, file(d, FileName(static_cast<int>(rng() % shape.files)))).status();
-          } else if (kind == 2) {
-            r = fsvc.List(caller, base(d), page).status();
-          } else {
-            if (pool.empty()) break;
-            auto [md, mn] = pool.back();
-            pool.pop_back();
-            r = kind == 5 ? fsvc.Rename(caller, file(md, mn), file(md, mn + "x"), false).status()
-                          : fsvc.Delete(caller, file(md, mn), false);
-          }
-          if (r.ok()) n++;
-        }
-      });
+      double el =
+          RunFor(threads, seconds / 2, pass, [&](int tid, std::mt19937_64& rng, Stats&, const std::atomic<bool>& stop) {
+            platform::Context c = ctx;
+            fs::Caller caller{c, "bench", ""};
+            services::PageRequest page;
+            page.limit = 100;
+            auto& pool = made[static_cast<size_t>(tid)];
+            while (!stop) {
+              int d = static_cast<int>(rng() % shape.dirs);
+              Status r = Status::Ok();
+              if (kind == 4) {
+                size_t off = 0;
+                r = fsvc.Write(caller, file(d, "c" + std::to_string(tid) + "_" + std::to_string(seq++)),
+                               fs::WriteMode::kCreate, std::nullopt,
+                               [&](char* buf, size_t k) -> Result<size_t> {
+                                 size_t m = std::min(k, content.size() - off);
+                                 std::memcpy(buf, content.data() + off, m);
+                                 off += m;
+                                 return m;
+                               })
+                        .status();
+              } else if (kind == 10) {
+                auto p = base(d);
+                p.push_back("k" + std::to_string(tid) + "_" + std::to_string(seq++));
+                r = fsvc.Mkdirs(caller, p, std::nullopt).status();
+              } else if (kind == 1) {
+                r = fsvc.Stat(caller, file(d, FileName(static_cast<int>(rng() % shape.files)))).status();
+              } else if (kind == 2) {
+                r = fsvc.List(caller, base(d), page).status();
+              } else {
+                if (pool.empty()) break;
+                auto [md, mn] = pool.back();
+                pool.pop_back();
+                r = kind == 5 ? fsvc.Rename(caller, file(md, mn), file(md, mn + "x"), false).status()
+                              : fsvc.Delete(caller, file(md, mn), false);
+              }
+              if (r.ok()) n++;
+            }
+          });
       std::printf("  %-16s %10.0f\n", label, n / el);
     }
   }
@@ -426,67 +438,80 @@ int InProcess(int argc, char** argv) {
                 Us(pt0, Clock::now()) / 1e6);
     std::atomic<int64_t> pseq{0};
     Stats st;
-    double el = RunFor(threads, seconds, st, [&](int tid, std::mt19937_64& rng, Stats& s, const std::atomic<bool>& stop) {
-      std::vector<std::string> mine;
-      char buf[4096];
-      while (!stop) {
-        int op = PickOp(rng);
-        std::string dp = root + "/" + DirName(static_cast<int>(rng() % pdirs));
-        std::string fp = dp + "/" + FileName(static_cast<int>(rng() % shape.files));
-        auto t = Clock::now();
-        struct stat sb {};
-        switch (op) {
-          case 0: {
-            int fd = ::open(fp.c_str(), O_RDONLY);
-            if (fd >= 0) {
-              (void)!::read(fd, buf, sizeof buf);
-              ::close(fd);
+    double el =
+        RunFor(threads, seconds, st, [&](int tid, std::mt19937_64& rng, Stats& s, const std::atomic<bool>& stop) {
+          std::vector<std::string> mine;
+          char buf[4096];
+          while (!stop) {
+            int op = PickOp(rng);
+            std::string dp = root + "/" + DirName(static_cast<int>(rng() % pdirs));
+            std::string fp = dp + "/" + FileName(static_cast<int>(rng() % shape.files));
+            auto t = Clock::now();
+            struct stat sb {};
+            switch (op) {
+              case 0: {
+                int fd = ::open(fp.c_str(), O_RDONLY);
+                if (fd >= 0) {
+                  (void)!::read(fd, buf, sizeof buf);
+                  ::close(fd);
+                }
+                break;
+              }
+              case 1:
+                ::stat(fp.c_str(), &sb);
+                break;
+              case 2: {
+                DIR* dd = ::opendir(dp.c_str());
+                int k = 0;
+                while (dd && ::readdir(dd) && ++k < 100) {
+                }
+                if (dd) ::closedir(dd);
+                break;
+              }
+              case 3:
+                ::stat(dp.c_str(), &sb);
+                break;
+              case 4: {
+                std::string np = dp + "/n" + std::to_string(tid) + "_" + std::to_string(pseq++);
+                int fd = ::open(np.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+                if (fd >= 0) {
+                  (void)!::write(fd, content.data(), content.size());
+                  ::close(fd);
+                  mine.push_back(np);
+                }
+                break;
+              }
+              case 5:
+                if (mine.empty()) continue;
+                if (::rename(mine.back().c_str(), (mine.back() + "r").c_str()) == 0) mine.back() += "r";
+                break;
+              case 6:
+                if (mine.empty()) continue;
+                ::unlink(mine.back().c_str());
+                mine.pop_back();
+                break;
+              case 7:
+                ::stat(fp.c_str(), &sb);
+                break;
+              case 8:
+                (void)!::chown(dp.c_str(), ::getuid(), ::getgid());
+                break;
+              case 9:
+                ::chmod(fp.c_str(), 0644);
+                break;  // no replication on a local disk
+              case 10:
+                ::mkdir((dp + "/m" + std::to_string(tid) + "_" + std::to_string(pseq++)).c_str(), 0755);
+                break;
+              default:
+                ::chmod(dp.c_str(), 0755);
             }
-            break;
+            s.lat[static_cast<size_t>(op)].push_back(Us(t, Clock::now()));
           }
-          case 1: ::stat(fp.c_str(), &sb); break;
-          case 2: {
-            DIR* dd = ::opendir(dp.c_str());
-            int k = 0;
-            while (dd && ::readdir(dd) && ++k < 100) {
-            }
-            if (dd) ::closedir(dd);
-            break;
-          }
-          case 3: ::stat(dp.c_str(), &sb); break;
-          case 4: {
-            std::string np = dp + "/n" + std::to_string(tid) + "_" + std::to_string(pseq++);
-            int fd = ::open(np.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
-            if (fd >= 0) {
-              (void)!::write(fd, content.data(), content.size());
-              ::close(fd);
-              mine.push_back(np);
-            }
-            break;
-          }
-          case 5:
-            if (mine.empty()) continue;
-            if (::rename(mine.back().c_str(), (mine.back() + "r").c_str()) == 0) mine.back() += "r";
-            break;
-          case 6:
-            if (mine.empty()) continue;
-            ::unlink(mine.back().c_str());
-            mine.pop_back();
-            break;
-          case 7: ::stat(fp.c_str(), &sb); break;
-          case 8: (void)!::chown(dp.c_str(), ::getuid(), ::getgid()); break;
-          case 9: ::chmod(fp.c_str(), 0644); break;  // no replication on a local disk
-          case 10: ::mkdir((dp + "/m" + std::to_string(tid) + "_" + std::to_string(pseq++)).c_str(), 0755); break;
-          default: ::chmod(dp.c_str(), 0755);
-        }
-        s.lat[static_cast<size_t>(op)].push_back(Us(t, Clock::now()));
-      }
-    });
+        });
     Report("posix reference mix, " + std::to_string(threads) + " threads,", st, el);
   }
   return 0;
 }
-
 
 // One directory with N entries: list pages at the start and the middle, stat
 // and create inside it (HDFS-style listing of a huge directory).
@@ -544,13 +569,14 @@ int BigDir(int argc, char** argv) {
     auto p = d;
     p.push_back("new" + std::to_string(k++));
     size_t off = 0;
-    return fsvc.Write(caller, p, fs::WriteMode::kCreate, std::nullopt,
-                      [&](char* buf, size_t n) -> Result<size_t> {
-                        size_t m = std::min<size_t>(n, 8 - off);
-                        std::memset(buf, 'x', m);
-                        off += m;
-                        return m;
-                      })
+    return fsvc
+        .Write(caller, p, fs::WriteMode::kCreate, std::nullopt,
+               [&](char* buf, size_t n) -> Result<size_t> {
+                 size_t m = std::min<size_t>(n, 8 - off);
+                 std::memset(buf, 'x', m);
+                 off += m;
+                 return m;
+               })
         .status();
   });
   return 0;
@@ -645,7 +671,8 @@ int Load(int argc, char** argv) {
       Conn conn(t.host, t.port, t.auth);
       for (int d; (d = next++) < t.dirs;)
         for (int f = 0; f < t.files; ++f)
-          if (conn.Call("PUT", "/api/v1/projects/" + t.project + "/datasets/Resources/" + DirName(d) + "/" + FileName(f),
+          if (conn.Call("PUT",
+                        "/api/v1/projects/" + t.project + "/datasets/Resources/" + DirName(d) + "/" + FileName(f),
                         std::string(64, 'x'), "application/octet-stream") != 201)
             bad++;
     });
@@ -672,10 +699,18 @@ int Net(int argc, char** argv) {
       auto t0 = Clock::now();
       int code = 0, want = 200;
       switch (op) {
-        case 0: code = c.Call("GET", fp + "?action=download"); break;
-        case 1: code = c.Call("GET", fp); break;
-        case 2: code = c.Call("GET", dp + "?action=list&limit=100"); break;
-        case 3: code = c.Call("GET", dp); break;
+        case 0:
+          code = c.Call("GET", fp + "?action=download");
+          break;
+        case 1:
+          code = c.Call("GET", fp);
+          break;
+        case 2:
+          code = c.Call("GET", dp + "?action=list&limit=100");
+          break;
+        case 3:
+          code = c.Call("GET", dp);
+          break;
         case 4: {
           std::string np = dp + "/n" + std::to_string(tid) + "_" + std::to_string(seq++);
           code = c.Call("PUT", np, std::string(64, 'y'), "application/octet-stream");
@@ -696,14 +731,21 @@ int Net(int argc, char** argv) {
           want = 204;
           mine.pop_back();
           break;
-        case 7: code = c.Call("GET", fp + "?action=list"); break;
-        case 8: code = c.Call("PATCH", dp, "{\"owner\":\"bench\"}"); break;
-        case 9: code = c.Call("PATCH", fp, "{\"replication\":" + std::to_string(1 + rng() % 3) + "}"); break;
+        case 7:
+          code = c.Call("GET", fp + "?action=list");
+          break;
+        case 8:
+          code = c.Call("PATCH", dp, "{\"owner\":\"bench\"}");
+          break;
+        case 9:
+          code = c.Call("PATCH", fp, "{\"replication\":" + std::to_string(1 + rng() % 3) + "}");
+          break;
         case 10:
           code = c.Call("POST", dp + "/m" + std::to_string(tid) + "_" + std::to_string(seq++) + "?action=mkdirs");
           want = 201;
           break;
-        default: code = c.Call("PATCH", dp, "{\"permission\":\"775\"}");
+        default:
+          code = c.Call("PATCH", dp, "{\"permission\":\"775\"}");
       }
       s.lat[static_cast<size_t>(op)].push_back(Us(t0, Clock::now()));
       if (code != want && ++s.errors < 5) std::fprintf(stderr, "%s: HTTP %d\n", kMix[op].name, code);

@@ -223,10 +223,14 @@ net::HttpResponse App::Dispatch(net::HttpRequest& req, platform::Context& ctx, s
       std::string allow;
       for (auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
       *outcome = "METHOD_NOT_ALLOWED";
+      std::string msg = req.method + " is not allowed here; allowed: " + allow;
       net::HttpResponse r;
+      if (req.target.rfind("/webhdfs/", 0) == 0) {
+        r = WebHdfsError(BadRequest(msg), req.request_id);
+      } else {
+        r.body = net::ErrorBody("METHOD_NOT_ALLOWED", msg, req.request_id);
+      }
       r.status = 405;
-      r.body = net::ErrorBody("METHOD_NOT_ALLOWED", req.method + " is not allowed here; allowed: " + allow,
-                              req.request_id);
       r.headers.emplace_back("Allow", allow);
       return r;
     }

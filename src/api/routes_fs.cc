@@ -2,12 +2,12 @@
 // shares, provenance, the admin fsck and collector, and the WebHDFS endpoint.
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
-
 #include <charconv>
 
 #include "api/app.h"
 #include "core/clock.h"
 #include "core/crypto.h"
+#include "core/json.h"
 #include "fs/path.h"
 
 namespace hops::api {
@@ -105,10 +105,13 @@ Result<std::optional<std::pair<uint64_t, uint64_t>>> ParseRange(std::string_view
     return std::optional<std::pair<uint64_t, uint64_t>>{{size - n, size - 1}};
   }
   if (!num(first, &a)) return std::optional<std::pair<uint64_t, uint64_t>>{};
-  if (last.empty()) b = size ? size - 1 : 0;
-  else if (!num(last, &b) || b < a) return std::optional<std::pair<uint64_t, uint64_t>>{};
-  if (a >= size) return RangeNotSatisfiable("the range starts at " + std::to_string(a) + " but the file has " +
-                                            std::to_string(size) + " bytes");
+  if (last.empty())
+    b = size ? size - 1 : 0;
+  else if (!num(last, &b) || b < a)
+    return std::optional<std::pair<uint64_t, uint64_t>>{};
+  if (a >= size)
+    return RangeNotSatisfiable("the range starts at " + std::to_string(a) + " but the file has " +
+                               std::to_string(size) + " bytes");
   return std::optional<std::pair<uint64_t, uint64_t>>{{a, std::min(b, size - 1)}};
 }
 
@@ -154,17 +157,25 @@ namespace {
 
 fs::Caller CallerFor(Call& c, const char* iface) {
   fs::Caller caller{c.ctx, iface, std::string(c.http.Header("x-hops-app-id")).substr(0, 128)};
-  if (caller.app_id.empty()) {
-    std::string_view ua = c.http.Header("user-agent");
-    if (ua.rfind("hops-cli", 0) == 0) caller.iface = "cli";
-    else if (ua.rfind("hops-python", 0) == 0) caller.iface = "sdk";
-  }
+  if (!IsValidUtf8(caller.app_id)) caller.app_id.clear();
+  std::string_view ua = c.http.Header("user-agent");
+  if (ua.rfind("hops-cli", 0) == 0)
+    caller.iface = "cli";
+  else if (ua.rfind("hops-python", 0) == 0)
+    caller.iface = "sdk";
   return caller;
 }
 
+// An xattr value as JSON text: itself when it is UTF-8, else "0x" + hex.
+std::string XattrText(const std::string& v) { return IsValidUtf8(v) ? v : "0x" + crypto::Hex(v); }
+
 json::object ShareJson(const fs::Share& s) {
-  return {{"project", s.project},       {"dataset", s.dataset},   {"target_project", s.target},
-          {"permission", s.permission}, {"accepted", s.accepted}, {"shared_by", s.shared_by},
+  return {{"project", s.project},
+          {"dataset", s.dataset},
+          {"target_project", s.target},
+          {"permission", s.permission},
+          {"accepted", s.accepted},
+          {"shared_by", s.shared_by},
           {"created_at", FormatRfc3339(s.created_at * 1000)}};
 }
 
@@ -175,7 +186,9 @@ Result<Reply> GetPath(Services& s, Call& c) {
   c.ctx.req.action = "fs." + action;
   if (action == "stat") {
     HOPS_ASSIGN_OR_RETURN(auto st, s.fs.Stat(caller, p));
-    return Reply::Json(FileJson(st, RelPath(p)));
+    json::object o = FileJson(st, RelPath(p));
+    if (p.size() == 3 && st.inode.dir) o["provenance"] = fs::ProvLevelName(st.inode.prov);
+    return Reply::Json(std::move(o));
   }
   if (action == "list") {
     HOPS_ASSIGN_OR_RETURN(auto page, c.Page());
@@ -190,9 +203,12 @@ Result<Reply> GetPath(Services& s, Call& c) {
   }
   if (action == "summary") {
     HOPS_ASSIGN_OR_RETURN(auto sum, s.fs.ContentSummary(caller, p));
-    return Reply::Json(json::object{{"path", RelPath(p)},          {"files", sum.files},
-                                    {"directories", sum.dirs},     {"bytes", sum.bytes},
-                                    {"space_consumed", sum.space_consumed}, {"namespace_quota", sum.ns_quota},
+    return Reply::Json(json::object{{"path", RelPath(p)},
+                                    {"files", sum.files},
+                                    {"directories", sum.dirs},
+                                    {"bytes", sum.bytes},
+                                    {"space_consumed", sum.space_consumed},
+                                    {"namespace_quota", sum.ns_quota},
                                     {"space_quota", sum.ds_quota}});
   }
   if (action == "checksum") {
@@ -204,7 +220,7 @@ Result<Reply> GetPath(Services& s, Call& c) {
     if (auto n = c.Query("name")) names.push_back(*n);
     HOPS_ASSIGN_OR_RETURN(auto xs, s.fs.GetXattrs(caller, p, names));
     json::object o;
-    for (auto& [k, v] : xs) o[k] = v;
+    for (auto& [k, v] : xs) o[k] = XattrText(v);
     return Reply::Json(json::object{{"path", RelPath(p)}, {"xattrs", o}});
   }
   if (action == "download") {
@@ -224,7 +240,8 @@ Result<Reply> GetPath(Services& s, Call& c) {
       r.headers.emplace_back("Content-Range", "bytes " + std::to_string(range->first) + "-" +
                                                   std::to_string(range->first + n - 1) + "/" + std::to_string(size));
     std::string fname = p.back();
-    bool plain = std::all_of(fname.begin(), fname.end(), [](char ch) { return ch > 0x20 && ch < 0x7f && ch != '"' && ch != '\\'; });
+    bool plain = std::all_of(fname.begin(), fname.end(),
+                             [](char ch) { return ch > 0x20 && ch < 0x7f && ch != '"' && ch != '\\'; });
     if (plain) r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + fname + "\"");
     return r;
   }
@@ -249,14 +266,18 @@ Result<Reply> PostPath(Services& s, Call& c) {
     HOPS_ASSIGN_OR_RETURN(auto perm_s, body.OptString("permission"));
     std::optional<int> perm;
     if (perm_s) {
-    HOPS_ASSIGN_OR_RETURN(perm, ParseOctal(*perm_s));
-  }
+      HOPS_ASSIGN_OR_RETURN(perm, ParseOctal(*perm_s));
+    }
     HOPS_ASSIGN_OR_RETURN(auto st, s.fs.Mkdirs(caller, p, perm));
     Reply r = Reply::Json(FileJson(st, RelPath(p)), 201);
     return r;
   }
   if (*action == "move" || *action == "copy") {
-    HOPS_RETURN_IF_ERROR(body.AllowOnly({"destination", "overwrite"}));
+    if (*action == "move") {
+      HOPS_RETURN_IF_ERROR(body.AllowOnly({"destination"}));
+    } else {
+      HOPS_RETURN_IF_ERROR(body.AllowOnly({"destination", "overwrite"}));
+    }
     HOPS_ASSIGN_OR_RETURN(auto dest, body.String("destination"));
     HOPS_ASSIGN_OR_RETURN(auto rel, fs::ParsePath(dest));
     if (rel.empty()) return InvalidArgument("destination must name a path inside the project, e.g. Resources/b.csv");
@@ -266,9 +287,8 @@ Result<Reply> PostPath(Services& s, Call& c) {
       HOPS_ASSIGN_OR_RETURN(auto st, s.fs.Rename(caller, p, d, false));
       return Reply::Json(FileJson(st, RelPath(d)));
     }
-    HOPS_ASSIGN_OR_RETURN(auto ow, body.OptString("overwrite"));
-    HOPS_ASSIGN_OR_RETURN(bool overwrite, ParseBool("overwrite", ow, false));
-    HOPS_ASSIGN_OR_RETURN(auto st, s.fs.Copy(caller, p, d, overwrite));
+    HOPS_ASSIGN_OR_RETURN(auto ow, body.OptBool("overwrite"));
+    HOPS_ASSIGN_OR_RETURN(auto st, s.fs.Copy(caller, p, d, ow.value_or(false)));
     return Reply::Json(FileJson(st, RelPath(d)), 201);
   }
   if (*action == "set_xattr") {
@@ -294,7 +314,8 @@ Result<Reply> PostPath(Services& s, Call& c) {
 void RegisterFsRoutes(Router& r, Services& s) {
   const auto V = Scope::kDatasetView, C = Scope::kDatasetCreate, D = Scope::kDatasetDelete;
   const auto A = Access::kAuthenticated;
-  r.Add({"GET", "/api/v1/projects/{name}/datasets", "dataset.list", A, V, 200, [&s](Call& c) -> Result<Reply> {
+  r.Add({"GET", "/api/v1/projects/{name}/datasets", "dataset.list", A, V, 200,
+         [&s](Call& c) -> Result<Reply> {
            auto caller = CallerFor(c, "rest");
            HOPS_ASSIGN_OR_RETURN(auto page, c.Page());
            fs::Path p{"Projects", c.Param("name")};
@@ -302,12 +323,14 @@ void RegisterFsRoutes(Router& r, Services& s) {
            json::array items;
            for (auto& st : res.items) {
              json::object o = FileJson(st, st.name);
+             o["provenance"] = fs::ProvLevelName(st.inode.prov);
              auto sep = st.name.find("::");
              if (sep != std::string::npos) o["shared_from"] = st.name.substr(0, sep);
              items.push_back(std::move(o));
            }
            return Reply::Json(PageJson(std::move(items), res.next_page_token));
-         }}, {"limit", "page_token"});
+         }},
+        {"limit", "page_token"});
   r.Add({"POST", "/api/v1/projects/{name}/datasets", "dataset.create", A, C, 201, [&s](Call& c) -> Result<Reply> {
            auto caller = CallerFor(c, "rest");
            HOPS_ASSIGN_OR_RETURN(auto body, c.Body());
@@ -318,8 +341,10 @@ void RegisterFsRoutes(Router& r, Services& s) {
            HOPS_ASSIGN_OR_RETURN(auto prov, body.OptString("provenance"));
            std::optional<int> perm;
            if (perm_s) {
-    HOPS_ASSIGN_OR_RETURN(perm, ParseOctal(*perm_s));
-  }
+             HOPS_ASSIGN_OR_RETURN(perm, ParseOctal(*perm_s));
+           }
+           if (prov && *prov != "off" && *prov != "state" && *prov != "full")
+             return InvalidArgument("provenance must be off, state or full");
            fs::Path p{"Projects", c.Param("name"), name};
            auto st0 = s.fs.Stat(caller, p);
            if (st0.ok()) return AlreadyExists("a dataset named '" + name + "' already exists");
@@ -335,7 +360,8 @@ void RegisterFsRoutes(Router& r, Services& s) {
          }});
   const std::vector<std::string> get_q = {"action", "limit", "page_token", "name"};
   r.Add({"GET", "/api/v1/projects/{name}/datasets/{path...}", "fs.get", A, V, 200,
-         [&s](Call& c) { return GetPath(s, c); }}, get_q);
+         [&s](Call& c) { return GetPath(s, c); }},
+        get_q);
   r.Add({"PUT", "/api/v1/projects/{name}/datasets/{path...}", "fs.upload", A, C, 201,
          [&s](Call& c) -> Result<Reply> {
            auto caller = CallerFor(c, "rest");
@@ -343,47 +369,54 @@ void RegisterFsRoutes(Router& r, Services& s) {
            HOPS_ASSIGN_OR_RETURN(bool overwrite, ParseBool("overwrite", c.Query("overwrite"), false));
            std::optional<int> perm;
            if (auto ps = c.Query("permission")) {
-    HOPS_ASSIGN_OR_RETURN(perm, ParseOctal(*ps));
-  }
-           HOPS_ASSIGN_OR_RETURN(auto st, s.fs.Write(caller, p, overwrite ? fs::WriteMode::kOverwrite : fs::WriteMode::kCreate,
-                                                     perm, SourceOf(c.http)));
+             HOPS_ASSIGN_OR_RETURN(perm, ParseOctal(*ps));
+           }
+           HOPS_ASSIGN_OR_RETURN(
+               auto st, s.fs.Write(caller, p, overwrite ? fs::WriteMode::kOverwrite : fs::WriteMode::kCreate, perm,
+                                   SourceOf(c.http)));
            return Reply::Json(FileJson(st, RelPath(p)), 201);
-         }}, {"overwrite", "permission"});
+         }},
+        {"overwrite", "permission"});
   r.Add({"POST", "/api/v1/projects/{name}/datasets/{path...}", "fs.post", A, C, 200,
-         [&s](Call& c) { return PostPath(s, c); }}, {"action"});
-  r.Add({"PATCH", "/api/v1/projects/{name}/datasets/{path...}", "fs.setattr", A, C, 200,
-         [&s](Call& c) -> Result<Reply> {
-           auto caller = CallerFor(c, "rest");
-           HOPS_ASSIGN_OR_RETURN(fs::Path p, ProjectPath(c));
-           HOPS_ASSIGN_OR_RETURN(auto body, c.Body());
-           HOPS_RETURN_IF_ERROR(body.AllowOnly({"permission", "owner", "group", "modification_time", "access_time",
-                                                "replication", "namespace_quota", "space_quota", "provenance"}));
-           fs::Attrs a;
-           HOPS_ASSIGN_OR_RETURN(auto perm_s, body.OptString("permission"));
-           if (perm_s) {
-    HOPS_ASSIGN_OR_RETURN(a.perm, ParseOctal(*perm_s));
-  }
-           HOPS_ASSIGN_OR_RETURN(a.owner, body.OptString("owner"));
-           HOPS_ASSIGN_OR_RETURN(a.group, body.OptString("group"));
-           HOPS_ASSIGN_OR_RETURN(a.mtime_ms, body.OptInt("modification_time"));
-           HOPS_ASSIGN_OR_RETURN(a.atime_ms, body.OptInt("access_time"));
-           HOPS_ASSIGN_OR_RETURN(auto repl, body.OptInt("replication"));
-           if (repl) {
-             if (*repl < 1 || *repl > 512) return InvalidArgument("replication must be 1 to 512");
-             a.replication = static_cast<int>(*repl);
-           }
-           HOPS_ASSIGN_OR_RETURN(a.ns_quota, body.OptInt("namespace_quota"));
-           HOPS_ASSIGN_OR_RETURN(a.ds_quota, body.OptInt("space_quota"));
-           HOPS_ASSIGN_OR_RETURN(a.provenance, body.OptString("provenance"));
-           HOPS_ASSIGN_OR_RETURN(auto st, s.fs.SetAttrs(caller, p, a));
-           json::object o = FileJson(st, RelPath(p));
-           if (st.inode.tracks) {
-             o["namespace_quota"] = st.inode.ns_quota;
-             o["space_quota"] = st.inode.ds_quota;
-           }
-           if (p.size() == 3) o["provenance"] = fs::ProvLevelName(st.inode.prov);
-           return Reply::Json(o);
-         }});
+         [&s](Call& c) { return PostPath(s, c); }},
+        {"action"});
+  r.Add(
+      {"PATCH", "/api/v1/projects/{name}/datasets/{path...}", "fs.setattr", A, C, 200, [&s](Call& c) -> Result<Reply> {
+         auto caller = CallerFor(c, "rest");
+         HOPS_ASSIGN_OR_RETURN(fs::Path p, ProjectPath(c));
+         HOPS_ASSIGN_OR_RETURN(auto body, c.Body());
+         HOPS_RETURN_IF_ERROR(body.AllowOnly({"permission", "owner", "group", "modification_time", "access_time",
+                                              "replication", "namespace_quota", "space_quota", "provenance"}));
+         if (body.empty())
+           return BadRequest(
+               "nothing to change: send one of permission, owner, group, modification_time, "
+               "access_time, replication, namespace_quota, space_quota, provenance");
+         fs::Attrs a;
+         HOPS_ASSIGN_OR_RETURN(auto perm_s, body.OptString("permission"));
+         if (perm_s) {
+           HOPS_ASSIGN_OR_RETURN(a.perm, ParseOctal(*perm_s));
+         }
+         HOPS_ASSIGN_OR_RETURN(a.owner, body.OptString("owner"));
+         HOPS_ASSIGN_OR_RETURN(a.group, body.OptString("group"));
+         HOPS_ASSIGN_OR_RETURN(a.mtime_ms, body.OptInt("modification_time"));
+         HOPS_ASSIGN_OR_RETURN(a.atime_ms, body.OptInt("access_time"));
+         HOPS_ASSIGN_OR_RETURN(auto repl, body.OptInt("replication"));
+         if (repl) {
+           if (*repl < 1 || *repl > 512) return InvalidArgument("replication must be 1 to 512");
+           a.replication = static_cast<int>(*repl);
+         }
+         HOPS_ASSIGN_OR_RETURN(a.ns_quota, body.OptInt("namespace_quota"));
+         HOPS_ASSIGN_OR_RETURN(a.ds_quota, body.OptInt("space_quota"));
+         HOPS_ASSIGN_OR_RETURN(a.provenance, body.OptString("provenance"));
+         HOPS_ASSIGN_OR_RETURN(auto st, s.fs.SetAttrs(caller, p, a));
+         json::object o = FileJson(st, RelPath(p));
+         if (st.inode.tracks) {
+           o["namespace_quota"] = st.inode.ns_quota;
+           o["space_quota"] = st.inode.ds_quota;
+         }
+         if (p.size() == 3) o["provenance"] = fs::ProvLevelName(st.inode.prov);
+         return Reply::Json(o);
+       }});
   r.Add({"DELETE", "/api/v1/projects/{name}/datasets/{path...}", "fs.delete", A, D, 204,
          [&s](Call& c) -> Result<Reply> {
            auto caller = CallerFor(c, "rest");
@@ -391,7 +424,8 @@ void RegisterFsRoutes(Router& r, Services& s) {
            HOPS_ASSIGN_OR_RETURN(bool recursive, ParseBool("recursive", c.Query("recursive"), false));
            HOPS_RETURN_IF_ERROR(s.fs.Delete(caller, p, recursive));
            return Reply::NoContent();
-         }}, {"recursive"});
+         }},
+        {"recursive"});
 
   r.Add({"GET", "/api/v1/projects/{name}/shares", "share.list", A, V, 200, [&s](Call& c) -> Result<Reply> {
            auto caller = CallerFor(c, "rest");
@@ -407,14 +441,15 @@ void RegisterFsRoutes(Router& r, Services& s) {
            HOPS_ASSIGN_OR_RETURN(auto ds, body.String("dataset"));
            HOPS_ASSIGN_OR_RETURN(auto target, body.String("project"));
            HOPS_ASSIGN_OR_RETURN(auto perm, body.OptString("permission"));
-           HOPS_ASSIGN_OR_RETURN(auto sh, s.fs.ShareDataset(caller, c.Param("name"), ds, target,
-                                                            perm.value_or("READ_ONLY")));
+           HOPS_ASSIGN_OR_RETURN(auto sh,
+                                 s.fs.ShareDataset(caller, c.Param("name"), ds, target, perm.value_or("READ_ONLY")));
            return Reply::Json(ShareJson(sh), 201);
          }});
   r.Add({"POST", "/api/v1/projects/{name}/shares/{project}/{dataset}/accept", "share.accept", A, C, 200,
          [&s](Call& c) -> Result<Reply> {
            auto caller = CallerFor(c, "rest");
-           HOPS_ASSIGN_OR_RETURN(auto sh, s.fs.AcceptShare(caller, c.Param("name"), c.Param("project"), c.Param("dataset")));
+           HOPS_ASSIGN_OR_RETURN(auto sh,
+                                 s.fs.AcceptShare(caller, c.Param("name"), c.Param("project"), c.Param("dataset")));
            return Reply::Json(ShareJson(sh));
          }});
   r.Add({"DELETE", "/api/v1/projects/{name}/shares/{project}/{dataset}", "share.delete", A, D, 204,
@@ -423,14 +458,15 @@ void RegisterFsRoutes(Router& r, Services& s) {
            HOPS_RETURN_IF_ERROR(s.fs.Unshare(caller, c.Param("name"), c.Param("project"), c.Param("dataset")));
            return Reply::NoContent();
          }});
-  r.Add({"GET", "/api/v1/projects/{name}/provenance", "provenance.query", A, V, 200, [&s](Call& c) -> Result<Reply> {
+  r.Add({"GET", "/api/v1/projects/{name}/provenance", "provenance.query", A, V, 200,
+         [&s](Call& c) -> Result<Reply> {
            auto caller = CallerFor(c, "rest");
            fs::ProvFilter f;
            HOPS_ASSIGN_OR_RETURN(auto page, c.Page());
            f.limit = page.limit;
            if (!page.after.empty()) {
-    HOPS_ASSIGN_OR_RETURN(f.after_seq, ParseInt("page_token", page.after, 0));
-  }
+             HOPS_ASSIGN_OR_RETURN(f.after_seq, ParseInt("page_token", page.after, 0));
+           }
            if (auto v = c.Query("path_prefix")) {
              HOPS_ASSIGN_OR_RETURN(auto comps, fs::ParsePath(*v));
              f.path_prefix = fs::JoinPath(comps);
@@ -447,13 +483,18 @@ void RegisterFsRoutes(Router& r, Services& s) {
            HOPS_ASSIGN_OR_RETURN(auto evs, s.fs.Provenance(caller, c.Param("name"), f));
            json::array items;
            for (auto& e : evs)
-             items.push_back(json::object{{"path", e.path},  {"dataset", e.dataset}, {"operation", e.op},
-                                          {"user", e.user},  {"at", FormatRfc3339(e.at_ms * 1000)},
-                                          {"interface", e.iface}, {"app_id", e.app_id}});
+             items.push_back(json::object{{"path", e.path},
+                                          {"dataset", e.dataset},
+                                          {"operation", e.op},
+                                          {"user", e.user},
+                                          {"at", FormatRfc3339(e.at_ms * 1000)},
+                                          {"interface", e.iface},
+                                          {"app_id", e.app_id}});
            std::string next;
            if (static_cast<int>(evs.size()) == f.limit) next = services::EncodeCursor(std::to_string(evs.back().seq));
            return Reply::Json(PageJson(std::move(items), next));
-         }}, {"path_prefix", "operation", "from", "to", "limit", "page_token"});
+         }},
+        {"path_prefix", "operation", "from", "to", "limit", "page_token"});
 
   r.Add({"POST", "/api/v1/admin/fsck", "admin.fsck", Access::kAdmin, Scope::kAdmin, 200,
          [&s](Call& c) -> Result<Reply> {
@@ -480,14 +521,15 @@ void RegisterFsRoutes(Router& r, Services& s) {
                                            {"young_unreferenced_blocks", rep.young_unreferenced_blocks},
                                            {"trash_inodes", rep.trash_inodes},
                                            {"repaired", rep.repaired}});
-         }}, {"repair", "verify"});
-  r.Add({"POST", "/api/v1/admin/fs/gc", "admin.fs_gc", Access::kAdmin, Scope::kAdmin, 200,
-         [&s](Call&) -> Result<Reply> {
-           HOPS_ASSIGN_OR_RETURN(auto rep, s.fs.CollectGarbage());
-           return Reply::Json(json::object{{"queued_blocks_deleted", rep.queued_deleted},
-                                           {"orphan_blocks_deleted", rep.orphans_deleted},
-                                           {"trash_entries_deleted", rep.trash_inodes_deleted}});
-         }});
+         }},
+        {"repair", "verify"});
+  r.Add(
+      {"POST", "/api/v1/admin/fs/gc", "admin.fs_gc", Access::kAdmin, Scope::kAdmin, 200, [&s](Call&) -> Result<Reply> {
+         HOPS_ASSIGN_OR_RETURN(auto rep, s.fs.CollectGarbage());
+         return Reply::Json(json::object{{"queued_blocks_deleted", rep.queued_deleted},
+                                         {"orphan_blocks_deleted", rep.orphans_deleted},
+                                         {"trash_entries_deleted", rep.trash_inodes_deleted}});
+       }});
 }
 
 }  // namespace hops::api

@@ -2,7 +2,6 @@
 // JSON shapes, RemoteException errors and the two-step 307 redirect for
 // CREATE, APPEND and OPEN, so stock WebHDFS clients work against HopsFS.
 #include <boost/json.hpp>
-
 #include <charconv>
 
 #include "api/app.h"
@@ -18,14 +17,18 @@ net::HttpResponse WebHdfsError(const Status& st, const std::string& request_id) 
   const char* cls = "java.io.IOException";
   int status = 403;
   switch (st.code()) {
-    case Code::kNotFound: exc = "FileNotFoundException", cls = "java.io.FileNotFoundException", status = 404; break;
+    case Code::kNotFound:
+      exc = "FileNotFoundException", cls = "java.io.FileNotFoundException", status = 404;
+      break;
     case Code::kAlreadyExists:
       exc = "FileAlreadyExistsException", cls = "org.apache.hadoop.fs.FileAlreadyExistsException";
       break;
     case Code::kPermissionDenied:
       exc = "AccessControlException", cls = "org.apache.hadoop.security.AccessControlException";
       break;
-    case Code::kUnauthenticated: exc = "SecurityException", cls = "java.lang.SecurityException", status = 401; break;
+    case Code::kUnauthenticated:
+      exc = "SecurityException", cls = "java.lang.SecurityException", status = 401;
+      break;
     case Code::kBadRequest:
     case Code::kInvalidArgument:
       exc = "IllegalArgumentException", cls = "java.lang.IllegalArgumentException", status = 400;
@@ -36,11 +39,20 @@ net::HttpResponse WebHdfsError(const Status& st, const std::string& request_id) 
     case Code::kQuotaExceeded:
       exc = "QuotaExceededException", cls = "org.apache.hadoop.hdfs.protocol.QuotaExceededException";
       break;
-    case Code::kTooManyRequests: status = 429; break;
-    case Code::kInsufficientStorage: status = 507; break;
-    case Code::kUnavailable: exc = "RetriableException", cls = "org.apache.hadoop.ipc.RetriableException", status = 503; break;
-    case Code::kInternal: exc = "RuntimeException", cls = "java.lang.RuntimeException", status = 500; break;
-    default: break;
+    case Code::kTooManyRequests:
+      status = 429;
+      break;
+    case Code::kInsufficientStorage:
+      status = 507;
+      break;
+    case Code::kUnavailable:
+      exc = "RetriableException", cls = "org.apache.hadoop.ipc.RetriableException", status = 503;
+      break;
+    case Code::kInternal:
+      exc = "RuntimeException", cls = "java.lang.RuntimeException", status = 500;
+      break;
+    default:
+      break;
   }
   net::HttpResponse r;
   r.status = status;
@@ -99,7 +111,8 @@ Result<int> Perm(const Call& c) {
   if (v->empty() || v->size() > 4) return BadRequest("Invalid value for webhdfs parameter \"permission\"");
   int x = 0;
   for (char ch : *v) {
-    if (ch < '0' || ch > '7') return BadRequest("Invalid value for webhdfs parameter \"permission\": " + v->substr(0, 8));
+    if (ch < '0' || ch > '7')
+      return BadRequest("Invalid value for webhdfs parameter \"permission\": " + v->substr(0, 8));
     x = x * 8 + (ch - '0');
   }
   return x;
@@ -226,18 +239,18 @@ Result<Reply> Handle(Services& s, Call& c, const std::string& method) {
     if (method != "GET") return wrong_method("GET");
     HOPS_ASSIGN_OR_RETURN(auto sum, s.fs.ContentSummary(caller, p));
     return Reply::Json(json::object{{"ContentSummary", json::object{{"directoryCount", sum.dirs},
-                                                                     {"fileCount", sum.files},
-                                                                     {"length", sum.bytes},
-                                                                     {"quota", sum.ns_quota},
-                                                                     {"spaceConsumed", sum.space_consumed},
-                                                                     {"spaceQuota", sum.ds_quota},
-                                                                     {"typeQuota", json::object{}}}}});
+                                                                    {"fileCount", sum.files},
+                                                                    {"length", sum.bytes},
+                                                                    {"quota", sum.ns_quota},
+                                                                    {"spaceConsumed", sum.space_consumed},
+                                                                    {"spaceQuota", sum.ds_quota},
+                                                                    {"typeQuota", json::object{}}}}});
   }
   if (op == "GETFILECHECKSUM") {
     if (method != "GET") return wrong_method("GET");
     HOPS_ASSIGN_OR_RETURN(auto sum, s.fs.Checksum(caller, p));
-    return Reply::Json(json::object{
-        {"FileChecksum", json::object{{"algorithm", "XXH3-128"}, {"bytes", sum}, {"length", 16}}}});
+    return Reply::Json(
+        json::object{{"FileChecksum", json::object{{"algorithm", "XXH3-128"}, {"bytes", sum}, {"length", 16}}}});
   }
   if (op == "GETHOMEDIRECTORY") {
     if (method != "GET") return wrong_method("GET");
@@ -305,10 +318,11 @@ Result<Reply> Handle(Services& s, Call& c, const std::string& method) {
         return k;
       };
     }
-    HOPS_ASSIGN_OR_RETURN(auto st, s.fs.Write(caller, p,
-                                              !create ? fs::WriteMode::kAppend
-                                                      : (overwrite ? fs::WriteMode::kOverwrite : fs::WriteMode::kCreate),
-                                              perm >= 0 ? std::optional<int>(perm) : std::nullopt, src));
+    HOPS_ASSIGN_OR_RETURN(
+        auto st,
+        s.fs.Write(caller, p,
+                   !create ? fs::WriteMode::kAppend : (overwrite ? fs::WriteMode::kOverwrite : fs::WriteMode::kCreate),
+                   perm >= 0 ? std::optional<int>(perm) : std::nullopt, src));
     (void)st;
     if (!create) return Empty(200);
     Reply r = Empty(201);
@@ -394,17 +408,19 @@ Result<Reply> Handle(Services& s, Call& c, const std::string& method) {
 }  // namespace
 
 void RegisterWebHdfsRoutes(Router& r, Services& s) {
-  const std::vector<std::string> q = {"op",        "delegation", "user.name", "doas",       "overwrite",
-                                      "permission", "blocksize", "replication", "buffersize", "noredirect",
-                                      "data",      "offset",     "length",    "destination", "recursive",
-                                      "owner",     "group",      "modificationtime", "accesstime", "startAfter",
-                                      "xattr.name", "xattr.value", "flag",    "encoding"};
+  const std::vector<std::string> q = {
+      "op",         "delegation",  "user.name",  "doas",        "overwrite", "permission",
+      "blocksize",  "replication", "buffersize", "noredirect",  "data",      "offset",
+      "length",     "destination", "recursive",  "owner",       "group",     "modificationtime",
+      "accesstime", "startAfter",  "xattr.name", "xattr.value", "flag",      "encoding"};
   for (const char* pattern : {"/webhdfs/v1", "/webhdfs/v1/{path...}"}) {
-    for (auto [method, scope] : {std::pair{"GET", Scope::kDatasetView}, std::pair{"PUT", Scope::kDatasetCreate},
-                                 std::pair{"POST", Scope::kDatasetCreate}, std::pair{"DELETE", Scope::kDatasetDelete}}) {
+    for (auto [method, scope] :
+         {std::pair{"GET", Scope::kDatasetView}, std::pair{"PUT", Scope::kDatasetCreate},
+          std::pair{"POST", Scope::kDatasetCreate}, std::pair{"DELETE", Scope::kDatasetDelete}}) {
       std::string m = method;
-      Route route{m, pattern, "webhdfs", Access::kAuthenticated, scope, 200,
-                  [&s, m](Call& c) { return Handle(s, c, m); }};
+      Route route{
+          m, pattern, "webhdfs", Access::kAuthenticated, scope, 200, [&s, m](Call& c) {
+                    return Handle(s, c, m); }};
       route.errors = ErrorStyle::kWebHdfs;
       r.Add(std::move(route), q);
     }

@@ -40,7 +40,7 @@ const std::vector<Setting>& AllSettings() {
       {"fs_inline_max", "65536", "files up to this many bytes are stored inline in the metadata store"},
       {"fs_block_size", "67108864", "HopsFS block size in bytes (1 MiB to 4 GiB)"},
       {"fs_replication", "1", "replication recorded for new files; space quotas count size x replication"},
-      {"fs_default_provenance", "1", "provenance of new datasets: 0 off, 1 state (create, delete), 2 full"},
+      {"fs_default_provenance", "1", "provenance of new datasets: 0 off, 1 state (create, mkdir, delete), 2 full (also append, overwrite, rename, read, setattr)"},
       {"fs_gc_interval_s", "300", "how often the collector deletes unreferenced blocks and detached subtrees; 0 never"},
       {"fs_gc_grace_s", "3600", "unreferenced blocks younger than this are left alone (writes in flight)"},
       {"fs_fault_capacity_bytes", "0", "testing only: the block store fails writes once this many bytes were written; 0 off"},

@@ -61,6 +61,37 @@ Result<std::optional<int64_t>> JsonInput::OptInt(std::string_view name) const {
   return BadRequest("field '" + std::string(name) + "' must be an integer");
 }
 
+Result<std::optional<bool>> JsonInput::OptBool(std::string_view name) const {
+  auto it = obj_.find(name);
+  if (it == obj_.end() || it->value().is_null()) return std::optional<bool>();
+  const json::value& v = it->value();
+  if (v.is_bool()) return std::optional<bool>(v.as_bool());
+  if (v.is_string() && (v.as_string() == "true" || v.as_string() == "false"))
+    return std::optional<bool>(v.as_string() == "true");
+  return BadRequest("field '" + std::string(name) + "' must be true or false");
+}
+
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1f) : n == 3 ? (c & 0x0f) : (c & 0x07);
+    for (size_t k = 1; k < n; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc >> 6) != 2) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+      return false;
+    i += n;
+  }
+  return true;
+}
+
 Result<std::vector<std::string>> JsonInput::StringArray(std::string_view name) const {
   auto it = obj_.find(name);
   if (it == obj_.end()) return BadRequest("missing required field '" + std::string(name) + "'");

@@ -29,11 +29,16 @@ class JsonInput {
   Result<std::string> String(std::string_view name) const;                  // required
   Result<std::optional<std::string>> OptString(std::string_view name) const;
   Result<std::optional<int64_t>> OptInt(std::string_view name) const;
+  Result<std::optional<bool>> OptBool(std::string_view name) const;  // true/false (or "true"/"false")
+  bool empty() const { return obj_.empty(); }
   Result<std::vector<std::string>> StringArray(std::string_view name) const;  // required
 
  private:
   boost::json::object obj_;
 };
+
+// Whether bytes are well-formed UTF-8 (what a JSON string can carry).
+bool IsValidUtf8(std::string_view s);
 
 // Serialises a JSON value.
 std::string ToJson(const boost::json::value& v);

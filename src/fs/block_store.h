@@ -17,7 +17,7 @@ class BlockWriter {
  public:
   virtual ~BlockWriter() = default;  // without Finish(), the partial block is removed
   virtual Status Append(std::string_view bytes) = 0;
-  virtual Status Finish() = 0;       // durable on return
+  virtual Status Finish() = 0;  // durable on return
 };
 
 struct BlockInfo {

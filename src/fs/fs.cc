@@ -18,9 +18,12 @@ using platform::Context;
 
 const char* ProvLevelName(int level) {
   switch (level) {
-    case 0: return "off";
-    case 2: return "full";
-    default: return "state";
+    case 0:
+      return "off";
+    case 2:
+      return "full";
+    default:
+      return "state";
   }
 }
 
@@ -52,9 +55,9 @@ Inode InodeFrom(const meta::Row& r) {
 }
 
 Result<std::optional<Inode>> ChildOf(meta::Txn& t, int64_t parent, const std::string& name) {
-  HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne(std::string("SELECT ") + kInodeCols +
-                                                 " FROM inodes WHERE parent_id = ? AND name = ?",
-                                             {parent, name}));
+  HOPS_ASSIGN_OR_RETURN(
+      auto row, t.QueryOne(std::string("SELECT ") + kInodeCols + " FROM inodes WHERE parent_id = ? AND name = ?",
+                           {parent, name}));
   if (!row) return std::optional<Inode>{};
   return std::optional<Inode>{InodeFrom(*row)};
 }
@@ -66,15 +69,15 @@ Result<std::optional<Inode>> InodeById(meta::Txn& t, int64_t id) {
 }
 
 Result<Totals> SubtreeTotals(meta::Txn& t, int64_t id) {
-  HOPS_ASSIGN_OR_RETURN(
-      auto row,
-      t.QueryOne("WITH RECURSIVE sub(id, is_dir, size, repl) AS ("
-                 "SELECT id, is_dir, size, replication FROM inodes WHERE id = ? "
-                 "UNION ALL SELECT i.id, i.is_dir, i.size, i.replication FROM inodes i JOIN sub ON i.parent_id = sub.id "
-                 "WHERE sub.is_dir = 1) "
-                 "SELECT COUNT(*), SUM(is_dir), SUM(CASE WHEN is_dir = 0 THEN size ELSE 0 END), "
-                 "SUM(CASE WHEN is_dir = 0 THEN size * repl ELSE 0 END) FROM sub",
-                 {id}));
+  HOPS_ASSIGN_OR_RETURN(auto row,
+                        t.QueryOne("WITH RECURSIVE sub(id, is_dir, size, repl) AS ("
+                                   "SELECT id, is_dir, size, replication FROM inodes WHERE id = ? "
+                                   "UNION ALL SELECT i.id, i.is_dir, i.size, i.replication FROM inodes i JOIN sub ON "
+                                   "i.parent_id = sub.id "
+                                   "WHERE sub.is_dir = 1) "
+                                   "SELECT COUNT(*), SUM(is_dir), SUM(CASE WHEN is_dir = 0 THEN size ELSE 0 END), "
+                                   "SUM(CASE WHEN is_dir = 0 THEN size * repl ELSE 0 END) FROM sub",
+                                   {id}));
   Totals x;
   x.entries = row->Int(0);
   x.dirs = row->Int(1);
@@ -95,13 +98,11 @@ Status ApplyCharges(meta::Txn& t, const std::map<int64_t, Charge>& charges) {
     if (ch.ns == 0 && ch.space == 0) continue;
     const Inode& n = ch.inode;
     if (ch.ns > 0 && n.ns_quota >= 0 && n.ns_used + ch.ns > n.ns_quota)
-      return QuotaExceeded("the namespace quota of " + ch.path + " is " + std::to_string(n.ns_quota) +
-                           " entries and " + std::to_string(n.ns_used) + " are in use; this needs " +
-                           std::to_string(ch.ns) + " more");
+      return QuotaExceeded("the namespace quota of " + ch.path + " is " + std::to_string(n.ns_quota) + " entries and " +
+                           std::to_string(n.ns_used) + " are in use; this needs " + std::to_string(ch.ns) + " more");
     if (ch.space > 0 && n.ds_quota >= 0 && n.ds_used + ch.space > n.ds_quota)
       return QuotaExceeded("the space quota of " + ch.path + " is " + std::to_string(n.ds_quota) + " bytes and " +
-                           std::to_string(n.ds_used) + " are in use; this needs " + std::to_string(ch.space) +
-                           " more");
+                           std::to_string(n.ds_used) + " are in use; this needs " + std::to_string(ch.space) + " more");
     HOPS_RETURN_IF_ERROR(
         t.Exec("UPDATE inodes SET ns_used = ns_used + ?, ds_used = ds_used + ? WHERE id = ?", {ch.ns, ch.space, id})
             .status());
@@ -160,22 +161,47 @@ Inode FixedDir(int64_t id, int64_t parent, const char* name) {
 
 }  // namespace
 
-Result<FsService::Resolved> FsService::Resolve(meta::Txn& t, Caller& c, const Path& p, bool for_write) {
+Status BumpNamespaceEpoch(meta::Txn& t) { return t.Exec("UPDATE fs_meta SET epoch = epoch + 1 WHERE id = 1").status(); }
+
+std::optional<Inode> FsService::CachedDir(int64_t epoch, int64_t parent, const std::string& name) {
+  std::shared_lock lock(cache_.mu);
+  if (cache_.epoch != epoch) return std::nullopt;
+  auto it = cache_.dirs.find(std::to_string(parent) + "/" + name);
+  if (it == cache_.dirs.end()) return std::nullopt;
+  return it->second;
+}
+
+void FsService::CacheDir(int64_t epoch, const Inode& dir) {
+  std::unique_lock lock(cache_.mu);
+  if (cache_.epoch != epoch) {
+    if (epoch < cache_.epoch) return;  // a transaction older than the cache's view
+    cache_.dirs.clear();
+    cache_.epoch = epoch;
+  }
+  if (cache_.dirs.size() >= 200000) cache_.dirs.clear();
+  cache_.dirs[std::to_string(dir.parent_id) + "/" + dir.name] = dir;
+}
+
+Result<FsService::Resolved> FsService::Resolve(meta::Txn& t, Caller& c, const Path& p, bool for_write, bool cached) {
   Resolved r;
   r.real = p;
   std::optional<Inode> project_root;
+  int64_t epoch = -1;
   if (p.size() >= 2 && p[0] == "Projects") {
-    // Membership and the project's root directory in one query.
-    HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne(std::string("SELECT ") + kInodeColsI +
-                                                   ", p.id, p.name, m.role FROM projects p "
-                                                   "LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = ? "
-                                                   "LEFT JOIN inodes i ON i.parent_id = 2 AND i.name = p.name "
-                                                   "WHERE p.name_key = ?",
-                                               {c.ctx.who.user_id, services::Lower(p[1])}));
+    // Membership, the project's root directory and the namespace epoch in one query.
+    HOPS_ASSIGN_OR_RETURN(auto row,
+                          t.QueryOne(std::string("SELECT ") + kInodeColsI +
+                                         ", p.id, p.name, m.role, (SELECT epoch FROM fs_meta WHERE id = 1) "
+                                         "FROM projects p "
+                                         "LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = ? "
+                                         "LEFT JOIN inodes i ON i.parent_id = 2 AND i.name = p.name "
+                                         "WHERE p.name_key = ?",
+                                     {c.ctx.who.user_id, services::Lower(p[1])}));
     if (!row || row->Str(23) != p[1] || row->IsNull(24)) return NoSuchPath(JoinPath(p));
     r.project_id = row->Int(22);
     r.project = r.caller_project = row->Str(23);
     r.role = row->Str(24);
+    epoch = row->Int(25);
     c.ctx.req.project = r.project;
     if (!row->IsNull(0)) project_root = InodeFrom(*row);
     if (p.size() >= 3) {
@@ -217,8 +243,18 @@ Result<FsService::Resolved> FsService::Resolve(meta::Txn& t, Caller& c, const Pa
   }
   for (; i < r.real.size(); ++i) {
     if (!r.chain.back().dir) return NotFound(PathOfChain(r.chain, r.chain.size() - 1) + " is a file, not a directory");
+    // Directories on the way may come from the cache; the last component is
+    // always read, so what a call returns or acts on is never cached.
+    const bool last = i + 1 == r.real.size();
+    if (cached && !last && epoch >= 0) {
+      if (auto hit = CachedDir(epoch, r.chain.back().id, r.real[i])) {
+        r.chain.push_back(std::move(*hit));
+        continue;
+      }
+    }
     HOPS_ASSIGN_OR_RETURN(auto child, ChildOf(t, r.chain.back().id, r.real[i]));
     if (!child) break;
+    if (cached && !last && epoch >= 0 && child->dir) CacheDir(epoch, *child);
     r.chain.push_back(std::move(*child));
   }
   r.found = r.chain.size() == r.real.size() + 1;
@@ -241,7 +277,8 @@ Status FsService::Check(Caller& c, const Resolved& r, Need need, const Inode* su
   if (need == Need::kRead) return Status::Ok();
   if (r.real.size() < 2 || r.project_id == 0)
     return PermissionDenied("only the platform writes outside /Projects/<project>");
-  if (r.share == "READ_ONLY") return PermissionDenied("the dataset " + r.alias + " is shared with this project read-only");
+  if (r.share == "READ_ONLY")
+    return PermissionDenied("the dataset " + r.alias + " is shared with this project read-only");
   if (r.role == services::kDataOwner && r.share.empty()) return Status::Ok();
   const Inode* ds = r.dataset();
   bool at_dataset_level = subject ? (r.chain.size() > 3 && subject->id == r.chain[3].id) : r.chain.size() <= 3;
@@ -262,10 +299,12 @@ Status FsService::Prov(meta::Txn& t, Caller& c, const Resolved& r, const std::st
   const Inode* ds = r.dataset();
   if (!ds || ds->prov < min_level) return Status::Ok();
   return t
-      .Insert("INSERT INTO fs_provenance (project_id, dataset, path, op, username, at, iface, app_id, inode_id) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-              {r.project_id, ds->name, r.rel(), op, c.ctx.who.username, NowMs(), c.iface, c.app_id,
-               r.found ? r.target().id : int64_t{0}})
+      .Insert(
+          "INSERT INTO fs_provenance (project_id, dataset, path, op, username, at, iface, app_id, "
+          "inode_id) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          {r.project_id, ds->name, r.rel(), op, c.ctx.who.username, NowMs(), c.iface, c.app_id,
+           r.found ? r.target().id : int64_t{0}})
       .status();
 }
 
@@ -282,7 +321,7 @@ void Target(Caller& c, const std::string& path) { c.ctx.req.target = path.substr
 Result<FileStatus> FsService::Stat(Caller& c, const Path& p) {
   FileStatus out;
   HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
-    HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, false));
+    HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, false, true));
     Target(c, r.shown());
     if (!r.found) return NoSuchPath(r.shown());
     std::string name = p.empty() ? "" : p.back();
@@ -296,7 +335,7 @@ Result<services::Page<FileStatus>> FsService::List(Caller& c, const Path& p, con
   services::Page<FileStatus> out;
   HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
     out.items.clear();
-    HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, false));
+    HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, false, true));
     Target(c, r.shown());
     if (!r.found) return NoSuchPath(r.shown());
     const Inode& d = r.target();
@@ -319,9 +358,10 @@ Result<services::Page<FileStatus>> FsService::List(Caller& c, const Path& p, con
         items.push_back(StatusOf(n, n.name, ""));
       }
     } else {
-      HOPS_ASSIGN_OR_RETURN(auto rows, t.Query(std::string("SELECT ") + kInodeCols +
-                                                   " FROM inodes WHERE parent_id = ? AND name > ? ORDER BY name LIMIT ?",
-                                               {d.id, page.after, want}));
+      HOPS_ASSIGN_OR_RETURN(auto rows,
+                            t.Query(std::string("SELECT ") + kInodeCols +
+                                        " FROM inodes WHERE parent_id = ? AND name > ? ORDER BY name LIMIT ?",
+                                    {d.id, page.after, want}));
       for (const auto& row : rows) {
         Inode n = InodeFrom(row);
         items.push_back(StatusOf(n, n.name, r.share));
@@ -355,11 +395,11 @@ Result<services::Page<FileStatus>> FsService::List(Caller& c, const Path& p, con
 Result<int64_t> FsService::CountAfter(Caller& c, const Path& p, const std::string& after) {
   int64_t n = 0;
   HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
-    HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, false));
+    HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, false, true));
     if (!r.found) return NoSuchPath(r.shown());
     if (!r.target().dir || r.target().id == kProjectsId) return Status::Ok();
-    HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT COUNT(*) FROM inodes WHERE parent_id = ? AND name > ?",
-                                               {r.target().id, after}));
+    HOPS_ASSIGN_OR_RETURN(
+        auto row, t.QueryOne("SELECT COUNT(*) FROM inodes WHERE parent_id = ? AND name > ?", {r.target().id, after}));
     n = row->Int(0);
     return Status::Ok();
   }));
@@ -399,9 +439,9 @@ Result<std::vector<Inode>> FsService::CreateMissingDirs(meta::Txn& t, Caller& c,
                                          "created_by, prov) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
                                          {n.parent_id, n.name, n.owner, n.group, int64_t{n.perm}, n.mtime_ms,
                                           n.atime_ms, n.created_by, int64_t{n.prov}}));
-    HOPS_RETURN_IF_ERROR(t.Exec("UPDATE inodes SET children = children + 1, mtime = ? WHERE id = ?",
-                                {n.mtime_ms, n.parent_id})
-                             .status());
+    HOPS_RETURN_IF_ERROR(
+        t.Exec("UPDATE inodes SET children = children + 1, mtime = ? WHERE id = ?", {n.mtime_ms, n.parent_id})
+            .status());
     r.chain.push_back(n);
     made.push_back(n);
   }

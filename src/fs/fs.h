@@ -1,6 +1,8 @@
 // HopsFS: a hierarchical filesystem whose namespace lives in the metadata
 // store. Inodes are rows keyed by (parent_id, name); every operation resolves
-// its path inside its own transaction, so nothing cached is ever trusted.
+// its path inside its own transaction. Read-only calls may take directories on
+// the way from a cache, but only while the namespace epoch read in the same
+// transaction is the one the cache was filled at (see BumpNamespaceEpoch).
 // Small files live inline in the store; larger ones are blocks in a
 // BlockStore, written first and published by one metadata transaction.
 //
@@ -15,8 +17,10 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/clock.h"
@@ -41,24 +45,24 @@ struct Inode {
   int64_t created_by = 0, children = 0;
   bool tracks = false;  // keeps ns_used/ds_used (project roots, quota directories)
   int64_t ns_quota = -1, ds_quota = -1, ns_used = 0, ds_used = 0;
-  int prov = 0;         // datasets: 0 off, 1 state, 2 full
+  int prov = 0;  // datasets: 0 off, 1 state, 2 full
   std::string subtree_lock;
 };
 
 struct FileStatus {
   Inode inode;
-  std::string name;        // as the caller sees it (a shared dataset: "<project>::<dataset>")
-  std::string share;       // READ_ONLY / EDITABLE when reached through a share
+  std::string name;          // as the caller sees it (a shared dataset: "<project>::<dataset>")
+  std::string share;         // READ_ONLY / EDITABLE when reached through a share
   bool listed_self = false;  // List() of a file: the entry is the file itself
 };
 
 struct FsSettings {
-  int64_t inline_max = 64 << 10;    // files up to this many bytes live in the store
+  int64_t inline_max = 64 << 10;  // files up to this many bytes live in the store
   int64_t block_size = 64 << 20;
-  int replication = 1;              // recorded; space quotas count size x replication
-  int64_t gc_grace_s = 3600;        // unreferenced blocks younger than this are left alone
+  int replication = 1;        // recorded; space quotas count size x replication
+  int64_t gc_grace_s = 3600;  // unreferenced blocks younger than this are left alone
   int64_t xattr_max_per_inode = 32;
-  int default_provenance = 1;       // for new datasets: 0 off, 1 state, 2 full
+  int default_provenance = 1;  // for new datasets: 0 off, 1 state, 2 full
 };
 
 // Who is calling, and through which interface (for provenance).
@@ -190,7 +194,9 @@ class FsService {
   struct Resolved;
   enum class Need { kRead, kWrite, kModify, kAdmin };
 
-  Result<Resolved> Resolve(meta::Txn& t, Caller& c, const Path& p, bool for_write);
+  // for_write: refuse paths under a subtree lock. cached: directories before
+  // the last component may come from the directory cache (read-only calls).
+  Result<Resolved> Resolve(meta::Txn& t, Caller& c, const Path& p, bool for_write, bool cached = false);
   Status Check(Caller& c, const Resolved& r, Need need, const Inode* subject);
   Status Prov(meta::Txn& t, Caller& c, const Resolved& r, const std::string& op, int min_level);
   Status DeleteFileRows(meta::Txn& t, int64_t inode_id);
@@ -209,7 +215,24 @@ class FsService {
   BlockStore& blocks_;
   FsSettings settings_;
   const Clock* clock_;
+
+  // Directory lookups (parent id, name) -> inode, valid for one namespace
+  // epoch (see migration 3): read-only calls skip the lookups of directories
+  // that no rename or delete has touched since. Never holds files or misses.
+  struct DirCache {
+    std::shared_mutex mu;
+    int64_t epoch = -1;
+    std::unordered_map<std::string, Inode> dirs;
+  };
+  DirCache cache_;
+  std::optional<Inode> CachedDir(int64_t epoch, int64_t parent, const std::string& name);
+  void CacheDir(int64_t epoch, const Inode& dir);
 };
+
+// Marks the namespace changed for every process's directory cache: call in
+// any transaction that renames or deletes a directory or changes a dataset's
+// provenance level.
+Status BumpNamespaceEpoch(meta::Txn& t);
 
 // Project lifecycle, called inside the projects service's transactions.
 Status CreateProjectRoot(meta::Txn& t, const std::string& project, const std::string& owner, int64_t storage_limit,

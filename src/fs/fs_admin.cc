@@ -20,8 +20,8 @@ struct DefaultDataset {
 // Scientists' files; the others only Data Owners', until a Data Owner
 // changes the permission.
 constexpr DefaultDataset kDefaults[] = {
-    {"Logs", 0770},       {"Resources", 0770},  {"Jupyter", 0770},     {"Experiments", 0770},
-    {"Models", 0750},     {"DataValidation", 0750}, {"Statistics", 0750}, {"_Training_Datasets", 0750},
+    {"Logs", 0770},   {"Resources", 0770},      {"Jupyter", 0770},    {"Experiments", 0770},
+    {"Models", 0750}, {"DataValidation", 0750}, {"Statistics", 0750}, {"_Training_Datasets", 0750},
 };
 
 int64_t SteadyMs() {
@@ -34,11 +34,11 @@ int64_t SteadyMs() {
 Status CreateProjectRoot(meta::Txn& t, const std::string& project, const std::string& owner, int64_t storage_limit,
                          int64_t namespace_limit, int64_t now_ms, int provenance) {
   const int64_t n = static_cast<int64_t>(std::size(kDefaults));
-  HOPS_ASSIGN_OR_RETURN(int64_t root,
-                        t.Insert("INSERT INTO inodes (parent_id, name, is_dir, owner, grp, perm, mtime, atime, children, "
-                                 "tracks, ns_quota, ds_quota, ns_used) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
-                                 {kProjectsId, project, owner, project, int64_t{0750}, now_ms, now_ms, n,
-                                  namespace_limit, storage_limit, n + 1}));
+  HOPS_ASSIGN_OR_RETURN(
+      int64_t root, t.Insert("INSERT INTO inodes (parent_id, name, is_dir, owner, grp, perm, mtime, atime, children, "
+                             "tracks, ns_quota, ds_quota, ns_used) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+                             {kProjectsId, project, owner, project, int64_t{0750}, now_ms, now_ms, n, namespace_limit,
+                              storage_limit, n + 1}));
   HOPS_RETURN_IF_ERROR(t.Exec("UPDATE inodes SET children = children + 1 WHERE id = ?", {kProjectsId}).status());
   for (const auto& d : kDefaults) {
     std::string name = d.suffix[0] == '_' ? project + d.suffix : d.suffix;
@@ -56,6 +56,7 @@ Status DetachProjectRoot(meta::Txn& t, int64_t project_id, const std::string& pr
   HOPS_RETURN_IF_ERROR(t.Exec("DELETE FROM fs_provenance WHERE project_id = ?", {project_id}).status());
   HOPS_ASSIGN_OR_RETURN(auto root, ChildOf(t, kProjectsId, project));
   if (!root) return Status::Ok();
+  HOPS_RETURN_IF_ERROR(BumpNamespaceEpoch(t));
   HOPS_RETURN_IF_ERROR(t.Exec("UPDATE inodes SET parent_id = ?, name = ?, subtree_lock = NULL WHERE id = ?",
                               {kTrashId, "i" + std::to_string(root->id), root->id})
                            .status());
@@ -89,8 +90,8 @@ Status FsService::Recover() {
     for (const auto& r : rows) {
       HOPS_ASSIGN_OR_RETURN(auto root, ChildOf(t, kProjectsId, r.Str(0)));
       if (root) continue;
-      HOPS_RETURN_IF_ERROR(CreateProjectRoot(t, r.Str(0), r.Str(1), r.Int(2), r.Int(3), NowMs(),
-                                             settings_.default_provenance));
+      HOPS_RETURN_IF_ERROR(
+          CreateProjectRoot(t, r.Str(0), r.Str(1), r.Int(2), r.Int(3), NowMs(), settings_.default_provenance));
       log::Info("fs.project_root_created", {{"project", r.Str(0)}});
     }
     return Status::Ok();
@@ -109,8 +110,8 @@ Result<int64_t> FsService::DrainTrash(int64_t budget_ms) {
       push.clear();
       emptied = false;
       int64_t n = 0;
-      HOPS_ASSIGN_OR_RETURN(auto rows, t.Query("SELECT id, is_dir, children FROM inodes WHERE parent_id = ? LIMIT 1000",
-                                               {dir}));
+      HOPS_ASSIGN_OR_RETURN(auto rows,
+                            t.Query("SELECT id, is_dir, children FROM inodes WHERE parent_id = ? LIMIT 1000", {dir}));
       for (const auto& r : rows) {
         if (r.Int(1) != 0 && r.Int(2) > 0) {
           push.push_back(r.Int(0));
@@ -119,7 +120,8 @@ Result<int64_t> FsService::DrainTrash(int64_t budget_ms) {
         HOPS_RETURN_IF_ERROR(DeleteFileRows(t, r.Int(0)));
         ++n;
       }
-      if (n > 0) HOPS_RETURN_IF_ERROR(t.Exec("UPDATE inodes SET children = children - ? WHERE id = ?", {n, dir}).status());
+      if (n > 0)
+        HOPS_RETURN_IF_ERROR(t.Exec("UPDATE inodes SET children = children - ? WHERE id = ?", {n, dir}).status());
       if (rows.empty() && dir != kTrashId) {
         HOPS_ASSIGN_OR_RETURN(auto self, InodeById(t, dir));
         if (self) {
@@ -159,7 +161,8 @@ Result<GcReport> FsService::CollectGarbage() {
     if (ids.empty()) break;
     for (const auto& id : ids) HOPS_RETURN_IF_ERROR(blocks_.Delete(id));
     HOPS_RETURN_IF_ERROR(store_.Write([&](meta::Txn& t) -> Status {
-      for (const auto& id : ids) HOPS_RETURN_IF_ERROR(t.Exec("DELETE FROM fs_block_gc WHERE block_id = ?", {id}).status());
+      for (const auto& id : ids)
+        HOPS_RETURN_IF_ERROR(t.Exec("DELETE FROM fs_block_gc WHERE block_id = ?", {id}).status());
       return Status::Ok();
     }));
     rep.queued_deleted += static_cast<int64_t>(ids.size());
@@ -201,9 +204,9 @@ Result<FsckReport> FsService::Fsck(bool repair, bool verify_checksums) {
   for (;;) {
     size_t got = 0;
     HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
-      HOPS_ASSIGN_OR_RETURN(auto rows, t.Query(std::string("SELECT ") + kInodeCols +
-                                                   " FROM inodes WHERE id > ? ORDER BY id LIMIT 5000",
-                                               {after}));
+      HOPS_ASSIGN_OR_RETURN(
+          auto rows,
+          t.Query(std::string("SELECT ") + kInodeCols + " FROM inodes WHERE id > ? ORDER BY id LIMIT 5000", {after}));
       got = rows.size();
       for (const auto& r : rows) {
         Inode n = InodeFrom(r);
@@ -295,10 +298,10 @@ Result<FsckReport> FsService::Fsck(bool repair, bool verify_checksums) {
           sum += r.Int(1);
           auto sz = blocks_.Size(id);
           if (!sz.ok() || static_cast<int64_t>(*sz) != r.Int(1)) {
-            rep.missing_blocks.push_back(path_of(f.id) + ": block " + id +
-                                         (sz.ok() ? " has " + std::to_string(*sz) + " bytes, expected " +
-                                                        std::to_string(r.Int(1))
-                                                  : " is missing"));
+            rep.missing_blocks.push_back(
+                path_of(f.id) + ": block " + id +
+                (sz.ok() ? " has " + std::to_string(*sz) + " bytes, expected " + std::to_string(r.Int(1))
+                         : " is missing"));
             bad = true;
             continue;
           }
@@ -307,7 +310,8 @@ Result<FsckReport> FsService::Fsck(bool repair, bool verify_checksums) {
             for (int64_t off = 0, ci = 0; off < r.Int(1); off += kChunk, ++ci) {
               size_t len = static_cast<size_t>(std::min<int64_t>(kChunk, r.Int(1) - off));
               auto got = blocks_.ReadAt(id, static_cast<uint64_t>(off), chunk.data(), len);
-              if (!got.ok() || *got != len || ChunkChecksum(chunk.data(), len) != sums.substr(static_cast<size_t>(ci) * 8, 8)) {
+              if (!got.ok() || *got != len ||
+                  ChunkChecksum(chunk.data(), len) != sums.substr(static_cast<size_t>(ci) * 8, 8)) {
                 rep.corrupt_blocks.push_back(path_of(f.id) + ": block " + id + " fails its checksum at offset " +
                                              std::to_string(off));
                 bad = true;
@@ -373,18 +377,19 @@ Result<FsckReport> FsService::Fsck(bool repair, bool verify_checksums) {
       rep.repaired++;
     }
     HOPS_RETURN_IF_ERROR(store_.Write([&](meta::Txn& t) -> Status {
+      HOPS_RETURN_IF_ERROR(BumpNamespaceEpoch(t));
       // Orphaned and broken entries go to the trash, which deletes them.
       for (int64_t id : orphan_ids) {
         if (state[parent[id]] == 3) continue;  // its orphaned parent takes it along
-        HOPS_RETURN_IF_ERROR(t.Exec("UPDATE inodes SET parent_id = ?, name = ? WHERE id = ?",
-                                    {kTrashId, "i" + std::to_string(id), id})
-                                 .status());
+        HOPS_RETURN_IF_ERROR(
+            t.Exec("UPDATE inodes SET parent_id = ?, name = ? WHERE id = ?", {kTrashId, "i" + std::to_string(id), id})
+                .status());
       }
       for (int64_t id : broken_files) {
         HOPS_RETURN_IF_ERROR(t.Exec("UPDATE inodes SET children = children - 1 WHERE id = ?", {parent[id]}).status());
-        HOPS_RETURN_IF_ERROR(t.Exec("UPDATE inodes SET parent_id = ?, name = ? WHERE id = ?",
-                                    {kTrashId, "i" + std::to_string(id), id})
-                                 .status());
+        HOPS_RETURN_IF_ERROR(
+            t.Exec("UPDATE inodes SET parent_id = ?, name = ? WHERE id = ?", {kTrashId, "i" + std::to_string(id), id})
+                .status());
       }
       // Usage is recounted after the moves above.
       for (const auto& d : tracking) {

@@ -29,7 +29,8 @@ namespace {
 class BlockSink {
  public:
   BlockSink(BlockStore& store, int64_t block_size)
-      : store_(store), block_size_(static_cast<uint64_t>(block_size)),
+      : store_(store),
+        block_size_(static_cast<uint64_t>(block_size)),
         chunk_buf_(static_cast<char*>(std::aligned_alloc(4096, kChunk))) {}
   ~BlockSink() {
     std::free(chunk_buf_);
@@ -123,7 +124,8 @@ Result<FileStatus> FsService::Write(Caller& c, const Path& p, WriteMode mode, st
     if (r.found) {
       const Inode& f = r.target();
       if (f.dir) return AlreadyExists(r.shown() + " is a directory");
-      if (mode == WriteMode::kCreate) return AlreadyExists(r.shown() + " already exists; pass overwrite=true to replace it");
+      if (mode == WriteMode::kCreate)
+        return AlreadyExists(r.shown() + " already exists; pass overwrite=true to replace it");
       HOPS_RETURN_IF_ERROR(Check(c, r, Need::kWrite, &f));
       repl = f.replication;
       if (mode == WriteMode::kOverwrite) freed = f.size * f.replication;
@@ -202,7 +204,8 @@ Result<FileStatus> FsService::PublishWrite(Caller& c, const Path& p, WriteMode m
     if (r.found) {
       Inode f = r.target();
       if (f.dir) return AlreadyExists(r.shown() + " is a directory");
-      if (mode == WriteMode::kCreate) return AlreadyExists(r.shown() + " already exists; pass overwrite=true to replace it");
+      if (mode == WriteMode::kCreate)
+        return AlreadyExists(r.shown() + " already exists; pass overwrite=true to replace it");
       HOPS_RETURN_IF_ERROR(Check(c, r, Need::kWrite, &f));
       if (expect && (f.size != expect->size || f.mtime_ms != expect->mtime_ms))
         return Conflict(r.shown() + " changed while this append was running; retry the append");
@@ -231,7 +234,8 @@ Result<FileStatus> FsService::PublishWrite(Caller& c, const Path& p, WriteMode m
         f.size = size;
         f.mtime_ms = now;
         f.inline_data = inline_bytes != nullptr;
-        HOPS_RETURN_IF_ERROR(t.Exec("UPDATE inodes SET size = ?, mtime = ?, inline_data = ?, block_size = ? WHERE id = ?",
+        HOPS_RETURN_IF_ERROR(t.Exec("UPDATE inodes SET size = ?, mtime = ?, inline_data = ?, "
+                                    "block_size = ? WHERE id = ?",
                                     {size, now, int64_t{f.inline_data}, settings_.block_size, f.id})
                                  .status());
         op = expect ? "append" : "overwrite";
@@ -256,12 +260,12 @@ Result<FileStatus> FsService::PublishWrite(Caller& c, const Path& p, WriteMode m
       f.replication = settings_.replication;
       f.inline_data = inline_bytes != nullptr;
       f.created_by = c.ctx.who.user_id;
-      HOPS_ASSIGN_OR_RETURN(f.id, t.Insert("INSERT INTO inodes (parent_id, name, is_dir, owner, grp, perm, size, mtime, "
-                                           "atime, block_size, replication, inline_data, created_by) "
-                                           "VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                           {f.parent_id, f.name, f.owner, f.group, int64_t{f.perm}, f.size, now, now,
-                                            f.block_size, int64_t{f.replication}, int64_t{f.inline_data},
-                                            f.created_by}));
+      HOPS_ASSIGN_OR_RETURN(
+          f.id, t.Insert("INSERT INTO inodes (parent_id, name, is_dir, owner, grp, perm, size, mtime, "
+                         "atime, block_size, replication, inline_data, created_by) "
+                         "VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         {f.parent_id, f.name, f.owner, f.group, int64_t{f.perm}, f.size, now, now, f.block_size,
+                          int64_t{f.replication}, int64_t{f.inline_data}, f.created_by}));
       HOPS_RETURN_IF_ERROR(
           t.Exec("UPDATE inodes SET children = children + 1, mtime = ? WHERE id = ?", {now, f.parent_id}).status());
       r.chain.push_back(f);
@@ -293,7 +297,7 @@ Result<ReadPlan> FsService::OpenRead(Caller& c, const Path& p, uint64_t offset, 
   int prov = 0;
   HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
     plan = ReadPlan{};
-    HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, false));
+    HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, false, true));
     c.ctx.req.target = r.shown().substr(0, 512);
     if (!r.found) return NoSuchPath(r.shown());
     const Inode& f = r.target();
@@ -310,7 +314,8 @@ Result<ReadPlan> FsService::OpenRead(Caller& c, const Path& p, uint64_t offset, 
       HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT data FROM fs_inline WHERE inode_id = ?", {f.id}));
       if (!row) return Internal("the inline data of " + r.shown() + " is missing; run fsck");
       plan.inline_bytes = row->Str(0);
-      if (plan.inline_bytes.size() != size) return Internal("the inline data of " + r.shown() + " is damaged; run fsck");
+      if (plan.inline_bytes.size() != size)
+        return Internal("the inline data of " + r.shown() + " is damaged; run fsck");
     } else {
       HOPS_ASSIGN_OR_RETURN(auto rows, t.Query("SELECT block_id, size, checksums FROM fs_blocks WHERE inode_id = ? "
                                                "ORDER BY idx",
@@ -363,8 +368,8 @@ Status FsService::ReadTo(const ReadPlan& plan, const Sink& sink) {
     if (block_start < want_end) return Internal("the blocks of " + plan.path + " are shorter than the file; run fsck");
     return Status::Ok();
   }
-  return sink(std::string_view(plan.inline_bytes).substr(static_cast<size_t>(plan.offset),
-                                                         static_cast<size_t>(plan.length)));
+  return sink(
+      std::string_view(plan.inline_bytes).substr(static_cast<size_t>(plan.offset), static_cast<size_t>(plan.length)));
 }
 
 Result<std::string> FsService::Checksum(Caller& c, const Path& p) {

@@ -13,10 +13,10 @@ namespace hops::fs {
 
 constexpr int64_t kRootId = 1, kProjectsId = 2, kTrashId = 3;
 
-#define HOPS_INODE_COLS(p)                                                                                      \
-  p "id, " p "parent_id, " p "name, " p "is_dir, " p "owner, " p "grp, " p "perm, " p "size, " p "mtime, " p \
-    "atime, " p "block_size, " p "replication, " p "inline_data, " p "created_by, " p "children, " p          \
-    "tracks, " p "ns_quota, " p "ds_quota, " p "ns_used, " p "ds_used, " p "prov, " p "subtree_lock"
+#define HOPS_INODE_COLS(p)                                                                                        \
+  p "id, " p "parent_id, " p "name, " p "is_dir, " p "owner, " p "grp, " p "perm, " p "size, " p "mtime, " p      \
+    "atime, " p "block_size, " p "replication, " p "inline_data, " p "created_by, " p "children, " p "tracks, " p \
+    "ns_quota, " p "ds_quota, " p "ns_used, " p "ds_used, " p "prov, " p "subtree_lock"
 constexpr const char* kInodeCols = HOPS_INODE_COLS("");
 constexpr const char* kInodeColsI = HOPS_INODE_COLS("i.");
 
@@ -36,8 +36,7 @@ struct Charge {
   int64_t ns = 0, space = 0;
 };
 // Adds (ns, space) to every tracking directory among chain[0..count).
-void AddCharges(std::map<int64_t, Charge>& m, const std::vector<Inode>& chain, size_t count, int64_t ns,
-                int64_t space);
+void AddCharges(std::map<int64_t, Charge>& m, const std::vector<Inode>& chain, size_t count, int64_t ns, int64_t space);
 // Checks increases against the quotas, then applies all changes.
 Status ApplyCharges(meta::Txn& t, const std::map<int64_t, Charge>& charges);
 std::string PathOfChain(const std::vector<Inode>& chain, size_t upto);
@@ -45,22 +44,22 @@ Status QueueBlocksForGc(meta::Txn& t, int64_t inode_id, int64_t now_ms);
 Status NoSuchPath(const std::string& path);
 
 struct FsService::Resolved {
-  Path real;                    // the path after a share alias is replaced by the dataset's own path
-  std::vector<Inode> chain;     // chain[0] is '/', chain[i] is real[i-1]
-  bool found = false;           // chain covers all of real
-  int64_t project_id = 0;       // the project that owns the data
+  Path real;                 // the path after a share alias is replaced by the dataset's own path
+  std::vector<Inode> chain;  // chain[0] is '/', chain[i] is real[i-1]
+  bool found = false;        // chain covers all of real
+  int64_t project_id = 0;    // the project that owns the data
   std::string project;
-  std::string role;             // the caller's role in the project named in the path
-  std::string share;            // READ_ONLY / EDITABLE when reached through a share
-  std::string alias;            // "<project>::<dataset>" for a share
+  std::string role;   // the caller's role in the project named in the path
+  std::string share;  // READ_ONLY / EDITABLE when reached through a share
+  std::string alias;  // "<project>::<dataset>" for a share
 
   const Inode& target() const { return chain.back(); }
   const Inode* dataset() const { return chain.size() > 3 ? &chain[3] : nullptr; }
   // The parent of the last component exists (the target itself may not).
   bool parent_found() const { return chain.size() >= real.size(); }
-  std::string rel() const { return JoinPath(real, 2); }       // project-relative
+  std::string rel() const { return JoinPath(real, 2); }  // project-relative
   std::string abs() const { return JoinPath(real); }
-  std::string shown() const {                                    // as the caller named it
+  std::string shown() const {  // as the caller named it
     if (alias.empty()) return abs();
     Path p = real;
     p[1] = caller_project;

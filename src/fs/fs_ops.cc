@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "core/crypto.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "fs/fs.h"
 #include "fs/fs_internal.h"
@@ -40,17 +41,20 @@ Result<FileStatus> FsService::Rename(Caller& c, const Path& src, const Path& dst
       }
       return AlreadyExists(rd.shown() + " already exists");
     }
-    if (rd.chain.size() != rd.real.size()) return NotFound("the destination's parent directory does not exist: " +
-                                                           JoinPath(dst, 0).substr(0, 512));
+    if (rd.chain.size() != rd.real.size())
+      return NotFound("the destination's parent directory does not exist: " + JoinPath(dst, 0).substr(0, 512));
     const Inode& parent = rd.chain.back();
     if (!parent.dir) return AlreadyExists(PathOfChain(rd.chain, rd.chain.size() - 1) + " is a file");
     for (const auto& a : rd.chain)
       if (a.id == n.id) return InvalidArgument("cannot move " + rs.shown() + " into its own subtree");
     HOPS_RETURN_IF_ERROR(ValidateName(rd.real.back()));
     HOPS_RETURN_IF_ERROR(Check(c, rd, rd.real.size() == 3 ? Need::kAdmin : Need::kWrite, nullptr));
+    if (rs.project_id != rd.project_id)
+      return InvalidArgument("a move stays inside one project's own datasets; copy across projects instead");
     if ((rs.real.size() == 3) != (rd.real.size() == 3))
-      return InvalidArgument("a dataset can only be renamed to another dataset name, and files and directories "
-                             "cannot become datasets by moving; create the dataset instead");
+      return InvalidArgument(
+          "a dataset can only be renamed to another dataset name, and files and directories "
+          "cannot become datasets by moving; create the dataset instead");
     // Usage moves between the tracking directories that are not common to both paths.
     std::map<int64_t, Charge> charges;
     bool differs = false;
@@ -75,6 +79,7 @@ Result<FileStatus> FsService::Rename(Caller& c, const Path& src, const Path& dst
       HOPS_RETURN_IF_ERROR(ApplyCharges(t, charges));
     }
     int64_t now = NowMs();
+    if (n.dir) HOPS_RETURN_IF_ERROR(BumpNamespaceEpoch(t));
     HOPS_RETURN_IF_ERROR(
         t.Exec("UPDATE inodes SET parent_id = ?, name = ? WHERE id = ?", {parent.id, rd.real.back(), n.id}).status());
     HOPS_RETURN_IF_ERROR(
@@ -115,10 +120,10 @@ Status FsService::Delete(Caller& c, const Path& p, bool recursive) {
     AddCharges(charges, r.chain, r.chain.size() - 1, -1, n.dir ? 0 : -(n.size * n.replication));
     HOPS_RETURN_IF_ERROR(ApplyCharges(t, charges));
     HOPS_RETURN_IF_ERROR(Prov(t, c, r, "delete", 1));
+    if (n.dir) HOPS_RETURN_IF_ERROR(BumpNamespaceEpoch(t));
     HOPS_RETURN_IF_ERROR(DeleteFileRows(t, n.id));
-    HOPS_RETURN_IF_ERROR(t.Exec("UPDATE inodes SET children = children - 1, mtime = ? WHERE id = ?",
-                                {NowMs(), n.parent_id})
-                             .status());
+    HOPS_RETURN_IF_ERROR(
+        t.Exec("UPDATE inodes SET children = children - 1, mtime = ? WHERE id = ?", {NowMs(), n.parent_id}).status());
     if (r.real.size() == 3) HOPS_RETURN_IF_ERROR(t.Exec("DELETE FROM fs_shares WHERE dataset_id = ?", {n.id}).status());
     return platform::RecordMutation(t, c.ctx);
   }));
@@ -144,12 +149,13 @@ Status FsService::Delete(Caller& c, const Path& p, bool recursive) {
       AddCharges(charges, r.chain, r.chain.size() - 1, -tot.entries, -tot.space);
       HOPS_RETURN_IF_ERROR(ApplyCharges(t, charges));
       HOPS_RETURN_IF_ERROR(Prov(t, c, r, "delete", 1));
+      HOPS_RETURN_IF_ERROR(BumpNamespaceEpoch(t));
       HOPS_RETURN_IF_ERROR(t.Exec("UPDATE inodes SET parent_id = ?, name = ?, subtree_lock = NULL WHERE id = ?",
                                   {kTrashId, "i" + std::to_string(dir_id), dir_id})
                                .status());
-      HOPS_RETURN_IF_ERROR(t.Exec("UPDATE inodes SET children = children - 1, mtime = ? WHERE id = ?",
-                                  {NowMs(), r.target().parent_id})
-                               .status());
+      HOPS_RETURN_IF_ERROR(
+          t.Exec("UPDATE inodes SET children = children - 1, mtime = ? WHERE id = ?", {NowMs(), r.target().parent_id})
+              .status());
       HOPS_RETURN_IF_ERROR(t.Exec("UPDATE inodes SET children = children + 1 WHERE id = ?", {kTrashId}).status());
       if (r.real.size() == 3)
         HOPS_RETURN_IF_ERROR(t.Exec("DELETE FROM fs_shares WHERE dataset_id = ?", {dir_id}).status());
@@ -175,16 +181,21 @@ Result<FileStatus> FsService::SetAttrs(Caller& c, const Path& p, const Attrs& a)
     return InvalidArgument("replication must be 1 to 512");
   for (const auto* q : {&a.ns_quota, &a.ds_quota})
     if (*q && **q < -1) return InvalidArgument("a quota must be -1 (none) or at least 0");
-  if (a.ns_quota && *a.ns_quota == 0) return InvalidArgument("a namespace quota must be at least 1 (it counts the directory)");
+  if (a.ns_quota && *a.ns_quota == 0)
+    return InvalidArgument("a namespace quota must be at least 1 (it counts the directory)");
   for (const auto* s : {&a.owner, &a.group})
     if (*s && (s->value().empty() || s->value().size() > 255 || s->value().find(':') != std::string::npos))
       return InvalidArgument("owner and group are names of 1 to 255 bytes without ':'");
   int prov = -1;
   if (a.provenance) {
-    if (*a.provenance == "off") prov = 0;
-    else if (*a.provenance == "state") prov = 1;
-    else if (*a.provenance == "full") prov = 2;
-    else return InvalidArgument("provenance must be off, state or full");
+    if (*a.provenance == "off")
+      prov = 0;
+    else if (*a.provenance == "state")
+      prov = 1;
+    else if (*a.provenance == "full")
+      prov = 2;
+    else
+      return InvalidArgument("provenance must be off, state or full");
   }
   FileStatus out;
   HOPS_RETURN_IF_ERROR(store_.Write([&](meta::Txn& t) -> Status {
@@ -193,7 +204,8 @@ Result<FileStatus> FsService::SetAttrs(Caller& c, const Path& p, const Attrs& a)
     if (!r.found) return NoSuchPath(r.shown());
     Inode n = r.target();
     if (a.perm || a.mtime_ms || a.atime_ms) HOPS_RETURN_IF_ERROR(Check(c, r, Need::kModify, &n));
-    if (a.owner || a.group || a.ns_quota || a.ds_quota || a.provenance) HOPS_RETURN_IF_ERROR(Check(c, r, Need::kAdmin, &n));
+    if (a.owner || a.group || a.ns_quota || a.ds_quota || a.provenance)
+      HOPS_RETURN_IF_ERROR(Check(c, r, Need::kAdmin, &n));
     if (a.replication) HOPS_RETURN_IF_ERROR(Check(c, r, Need::kWrite, &n));
     if (a.perm) {
       HOPS_RETURN_IF_ERROR(t.Exec("UPDATE inodes SET perm = ? WHERE id = ?", {int64_t{*a.perm}, n.id}).status());
@@ -252,7 +264,9 @@ Result<FileStatus> FsService::SetAttrs(Caller& c, const Path& p, const Attrs& a)
       n.ds_used = ds_used;
     }
     if (a.provenance) {
-      if (r.real.size() != 3 || !n.dir) return InvalidArgument("provenance is set per dataset (a directory at /Projects/<project>/<dataset>)");
+      if (r.real.size() != 3 || !n.dir)
+        return InvalidArgument("provenance is set per dataset (a directory at /Projects/<project>/<dataset>)");
+      HOPS_RETURN_IF_ERROR(BumpNamespaceEpoch(t));
       HOPS_RETURN_IF_ERROR(t.Exec("UPDATE inodes SET prov = ? WHERE id = ?", {int64_t{prov}, n.id}).status());
       n.prov = prov;
     }
@@ -267,7 +281,7 @@ Result<FileStatus> FsService::SetAttrs(Caller& c, const Path& p, const Attrs& a)
 Result<Summary> FsService::ContentSummary(Caller& c, const Path& p) {
   Summary s;
   HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
-    HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, false));
+    HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, false, true));
     c.ctx.req.target = r.shown().substr(0, 512);
     if (!r.found) return NoSuchPath(r.shown());
     const Inode& n = r.target();
@@ -289,6 +303,7 @@ namespace {
 
 Status ValidateXattrName(const std::string& name, bool for_write) {
   if (name.size() > 255) return InvalidArgument("an xattr name is at most 255 bytes");
+  if (!IsValidUtf8(name)) return InvalidArgument("xattr names must be valid UTF-8");
   size_t dot = name.find('.');
   if (dot == std::string::npos || dot + 1 >= name.size())
     return InvalidArgument("xattr names need a namespace prefix, e.g. user.<name>");
@@ -304,16 +319,16 @@ Status ValidateXattrName(const std::string& name, bool for_write) {
 }  // namespace
 
 Result<std::map<std::string, std::string>> FsService::GetXattrs(Caller& c, const Path& p,
-                                                                 const std::vector<std::string>& names) {
+                                                                const std::vector<std::string>& names) {
   for (const auto& n : names) HOPS_RETURN_IF_ERROR(ValidateXattrName(n, false));
   std::map<std::string, std::string> out;
   HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
     out.clear();
-    HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, false));
+    HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, false, true));
     c.ctx.req.target = r.shown().substr(0, 512);
     if (!r.found) return NoSuchPath(r.shown());
-    HOPS_ASSIGN_OR_RETURN(auto rows, t.Query("SELECT name, value FROM fs_xattrs WHERE inode_id = ? ORDER BY name",
-                                             {r.target().id}));
+    HOPS_ASSIGN_OR_RETURN(
+        auto rows, t.Query("SELECT name, value FROM fs_xattrs WHERE inode_id = ? ORDER BY name", {r.target().id}));
     for (const auto& row : rows) out[row.Str(0)] = row.Str(1);
     return Status::Ok();
   }));
@@ -347,9 +362,9 @@ Status FsService::SetXattr(Caller& c, const Path& p, const std::string& name, co
         return QuotaExceeded("an entry has at most " + std::to_string(settings_.xattr_max_per_inode) + " xattrs");
     }
     HOPS_RETURN_IF_ERROR(t.Exec("DELETE FROM fs_xattrs WHERE inode_id = ? AND name = ?", {n.id, name}).status());
-    HOPS_RETURN_IF_ERROR(t.Exec("INSERT INTO fs_xattrs (inode_id, name, value) VALUES (?, ?, ?)",
-                                {n.id, name, meta::Blob{value}})
-                             .status());
+    HOPS_RETURN_IF_ERROR(
+        t.Exec("INSERT INTO fs_xattrs (inode_id, name, value) VALUES (?, ?, ?)", {n.id, name, meta::Blob{value}})
+            .status());
     return platform::RecordMutation(t, c.ctx);
   });
 }
@@ -403,7 +418,8 @@ Share ShareFrom(const meta::Row& r) {
 }
 
 constexpr const char* kShareSelect =
-    "SELECT sp.name, i.name, dp.name, s.permission, s.accepted, s.shared_by, s.created_at, s.dataset_id "
+    "SELECT sp.name, i.name, dp.name, s.permission, s.accepted, s.shared_by, s.created_at, "
+    "s.dataset_id "
     "FROM fs_shares s "
     "JOIN projects sp ON sp.id = s.src_project JOIN projects dp ON dp.id = s.dst_project "
     "JOIN inodes i ON i.id = s.dataset_id ";
@@ -415,9 +431,10 @@ Result<std::vector<Share>> FsService::ListShares(Caller& c, const std::string& p
   HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
     out.clear();
     HOPS_ASSIGN_OR_RETURN(ProjectRow p, MemberProject(t, c.ctx, project));
-    HOPS_ASSIGN_OR_RETURN(auto rows, t.Query(std::string(kShareSelect) +
-                                                 "WHERE s.src_project = ? OR s.dst_project = ? ORDER BY sp.name, i.name, dp.name",
-                                             {p.id, p.id}));
+    HOPS_ASSIGN_OR_RETURN(auto rows,
+                          t.Query(std::string(kShareSelect) +
+                                      "WHERE s.src_project = ? OR s.dst_project = ? ORDER BY sp.name, i.name, dp.name",
+                                  {p.id, p.id}));
     for (const auto& r : rows) out.push_back(ShareFrom(r));
     return Status::Ok();
   }));
@@ -439,7 +456,8 @@ Result<Share> FsService::ShareDataset(Caller& c, const std::string& project, con
     if (!root) return Internal("the project has no root directory");
     HOPS_ASSIGN_OR_RETURN(auto ds, ChildOf(t, root->id, dataset));
     if (!ds || !ds->dir) return NotFound("no dataset '" + dataset + "' in project '" + p.name + "'");
-    HOPS_ASSIGN_OR_RETURN(auto dst, t.QueryOne("SELECT id, name FROM projects WHERE name_key = ?", {services::Lower(target)}));
+    HOPS_ASSIGN_OR_RETURN(auto dst,
+                          t.QueryOne("SELECT id, name FROM projects WHERE name_key = ?", {services::Lower(target)}));
     if (!dst) return NotFound("project '" + target + "' not found");
     if (dst->Int(0) == p.id) return InvalidArgument("a dataset cannot be shared with its own project");
     HOPS_ASSIGN_OR_RETURN(auto dup, t.QueryOne("SELECT 1 FROM fs_shares WHERE dataset_id = ? AND dst_project = ?",
@@ -464,15 +482,17 @@ Result<Share> FsService::AcceptShare(Caller& c, const std::string& project, cons
     c.ctx.req.target = owner_project + "::" + dataset;
     HOPS_ASSIGN_OR_RETURN(ProjectRow p, MemberProject(t, c.ctx, project));
     HOPS_RETURN_IF_ERROR(RequireOwner(p, "accept shared datasets"));
-    HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne(std::string(kShareSelect) +
-                                                   "WHERE s.dst_project = ? AND sp.name_key = ? AND i.name = ?",
-                                               {p.id, services::Lower(owner_project), dataset}));
-    if (!row) return NotFound("no dataset '" + dataset + "' of project '" + owner_project + "' is shared with '" + p.name + "'");
+    HOPS_ASSIGN_OR_RETURN(
+        auto row, t.QueryOne(std::string(kShareSelect) + "WHERE s.dst_project = ? AND sp.name_key = ? AND i.name = ?",
+                             {p.id, services::Lower(owner_project), dataset}));
+    if (!row)
+      return NotFound("no dataset '" + dataset + "' of project '" + owner_project + "' is shared with '" + p.name +
+                      "'");
     out = ShareFrom(*row);
     if (out.accepted) return Status::Ok();
-    HOPS_RETURN_IF_ERROR(t.Exec("UPDATE fs_shares SET accepted = 1 WHERE dst_project = ? AND dataset_id = ?",
-                                {p.id, row->Int(7)})
-                             .status());
+    HOPS_RETURN_IF_ERROR(
+        t.Exec("UPDATE fs_shares SET accepted = 1 WHERE dst_project = ? AND dataset_id = ?", {p.id, row->Int(7)})
+            .status());
     out.accepted = true;
     return platform::RecordMutation(t, c.ctx);
   }));
@@ -485,7 +505,8 @@ Status FsService::Unshare(Caller& c, const std::string& project, const std::stri
     c.ctx.req.target = other + "::" + dataset;
     HOPS_ASSIGN_OR_RETURN(ProjectRow p, MemberProject(t, c.ctx, project));
     HOPS_RETURN_IF_ERROR(RequireOwner(p, "unshare datasets"));
-    HOPS_ASSIGN_OR_RETURN(auto o, t.QueryOne("SELECT id, name FROM projects WHERE name_key = ?", {services::Lower(other)}));
+    HOPS_ASSIGN_OR_RETURN(auto o,
+                          t.QueryOne("SELECT id, name FROM projects WHERE name_key = ?", {services::Lower(other)}));
     if (!o) return NotFound("project '" + other + "' not found");
     // Either this project shared its dataset with `other`, or `other` shared one with this project.
     for (auto [src, src_name, dst] : {std::tuple{p.id, p.name, o->Int(0)}, std::tuple{o->Int(0), o->Str(1), p.id}}) {
@@ -507,9 +528,11 @@ Result<std::vector<ProvEvent>> FsService::Provenance(Caller& c, const std::strin
   HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
     out.clear();
     HOPS_ASSIGN_OR_RETURN(ProjectRow p, MemberProject(t, c.ctx, project));
-    std::string sql = "SELECT seq, dataset, path, op, username, at, iface, app_id FROM fs_provenance WHERE project_id = ?";
+    std::string sql =
+        "SELECT seq, dataset, path, op, username, at, iface, app_id FROM fs_provenance WHERE "
+        "project_id = ?";
     meta::Params params{p.id};
-    if (!f.path_prefix.empty()) {
+    if (!f.path_prefix.empty() && f.path_prefix != "/") {
       sql += " AND (path = ? OR path LIKE ? ESCAPE '!')";
       std::string esc;
       for (char ch : f.path_prefix) {

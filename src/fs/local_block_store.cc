@@ -30,9 +30,11 @@ class LocalWriter : public BlockWriter {
     // Whole aligned chunks go to the device directly (O_DIRECT): no copy into
     // the page cache, which is the bottleneck for large uploads. Anything
     // else (the short tail of a block) switches the file to buffered writes.
-    if (direct_ && (reinterpret_cast<uintptr_t>(bytes.data()) % kDirectAlign != 0 || bytes.size() % kDirectAlign != 0)) {
+    if (direct_ &&
+        (reinterpret_cast<uintptr_t>(bytes.data()) % kDirectAlign != 0 || bytes.size() % kDirectAlign != 0)) {
       int fl = ::fcntl(fd_, F_GETFL);
-      if (fl < 0 || ::fcntl(fd_, F_SETFL, fl & ~O_DIRECT) != 0) return IoError("switching a block to buffered writes", errno);
+      if (fl < 0 || ::fcntl(fd_, F_SETFL, fl & ~O_DIRECT) != 0)
+        return IoError("switching a block to buffered writes", errno);
       direct_ = false;
     }
     while (!bytes.empty()) {
@@ -170,7 +172,9 @@ class CapacityLimited : public BlockStore {
     HOPS_ASSIGN_OR_RETURN(auto w, inner_->Create(id));
     return std::unique_ptr<BlockWriter>(new W(std::move(w), *this));
   }
-  Result<size_t> ReadAt(const std::string& id, uint64_t o, char* b, size_t n) override { return inner_->ReadAt(id, o, b, n); }
+  Result<size_t> ReadAt(const std::string& id, uint64_t o, char* b, size_t n) override {
+    return inner_->ReadAt(id, o, b, n);
+  }
   Result<uint64_t> Size(const std::string& id) override { return inner_->Size(id); }
   Status Delete(const std::string& id) override { return inner_->Delete(id); }
   Status List(const std::function<void(const BlockInfo&)>& fn) override { return inner_->List(fn); }

@@ -1,5 +1,7 @@
 #include "fs/path.h"
 
+#include "core/json.h"
+
 namespace hops::fs {
 
 Status ValidateName(std::string_view name) {
@@ -13,6 +15,7 @@ Status ValidateName(std::string_view name) {
     if (c == '/') return InvalidArgument("file names cannot contain '/'");
     if (c == ':') return InvalidArgument("file names cannot contain ':' (reserved for shared datasets)");
   }
+  if (!IsValidUtf8(name)) return InvalidArgument("file names must be valid UTF-8");
   return Status::Ok();
 }
 

@@ -1,4 +1,4 @@
-// HopsFS path rules: names of at most 255 bytes without '/', NUL or ':'
+// HopsFS path rules: UTF-8 names of at most 255 bytes without '/', NUL or ':'
 // (':' is reserved for shared datasets, "<project>::<dataset>"), never '.'
 // or '..' as stored names. Paths are normalised ('//' and '.' collapse,
 // '..' steps back) and refused when '..' would climb above their root.

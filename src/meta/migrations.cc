@@ -91,6 +91,15 @@ const std::vector<Migration>& AllMigrations() {
            "iface ${NAME} NOT NULL, app_id ${NAME} NOT NULL, inode_id BIGINT NOT NULL)",
            "CREATE INDEX fs_provenance_project ON fs_provenance(project_id, at)",
        }},
+      {3,
+       "HopsFS: the namespace epoch that validates cached directory lookups",
+       {
+           // Bumped by every transaction that renames or deletes a directory or
+           // changes a dataset's provenance level; a cached directory lookup is
+           // used only while the epoch read in the same transaction is unchanged.
+           "CREATE TABLE fs_meta (id BIGINT PRIMARY KEY, epoch BIGINT NOT NULL)",
+           "INSERT INTO fs_meta (id, epoch) VALUES (1, 0)",
+       }},
   };
   return kMigrations;
 }

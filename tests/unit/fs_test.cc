@@ -1,6 +1,8 @@
 // HopsFS units: path rules, the local block store (and its fault-injecting
 // wrapper), and the service directly (no HTTP): the data path, checksums on
 // read, rename rules, quotas, the subtree delete and fsck.
+#include "fs/fs.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -8,7 +10,6 @@
 #include <fstream>
 
 #include "fs/block_store.h"
-#include "fs/fs.h"
 #include "fs/path.h"
 #include "meta/store.h"
 #include "services/projects.h"
@@ -30,8 +31,8 @@ TEST(FsPath, NormalisesAndRefusesEscapes) {
 TEST(FsPath, Names) {
   EXPECT_TRUE(ValidateName("data.csv").ok());
   EXPECT_TRUE(ValidateName(std::string(255, 'x')).ok());
-  for (std::string bad : {std::string(""), std::string("."), std::string(".."), std::string("a/b"),
-                          std::string("a:b"), std::string(256, 'x'), std::string("a\0b", 3)})
+  for (std::string bad : {std::string(""), std::string("."), std::string(".."), std::string("a/b"), std::string("a:b"),
+                          std::string(256, 'x'), std::string("a\0b", 3)})
     EXPECT_EQ(ValidateName(bad).code(), Code::kInvalidArgument) << bad;
   EXPECT_EQ(JoinPath({"Projects", "p"}), "/Projects/p");
   EXPECT_EQ(JoinPath({}), "/");
@@ -91,13 +92,15 @@ class FsServiceTest : public ::testing::Test {
     s.block_size = 1 << 20;
     s.gc_grace_s = 0;
     fs_ = std::make_unique<FsService>(*store_, *blocks_, s);
-    ASSERT_TRUE(store_->Write([&](meta::Txn& t) -> Status {
-                  HOPS_ASSIGN_OR_RETURN(ctx_.who.user_id,
-                                        t.Insert("INSERT INTO users (username, email, password_hash, role, status, "
-                                                 "created_at, updated_at) VALUES ('ann', 'a@x', 'x', 'USER', "
-                                                 "'ACTIVE', 0, 0)"));
-                  return Status::Ok();
-                }).ok());
+    ASSERT_TRUE(store_
+                    ->Write([&](meta::Txn& t) -> Status {
+                      HOPS_ASSIGN_OR_RETURN(ctx_.who.user_id,
+                                            t.Insert("INSERT INTO users (username, email, password_hash, role, status, "
+                                                     "created_at, updated_at) VALUES ('ann', 'a@x', 'x', 'USER', "
+                                                     "'ACTIVE', 0, 0)"));
+                      return Status::Ok();
+                    })
+                    .ok());
     ctx_.who.username = "ann";
     ctx_.who.method = platform::AuthMethod::kSession;
     ctx_.who.scopes = platform::kAllScopes;
@@ -216,8 +219,7 @@ TEST_F(FsServiceTest, XattrRules) {
   EXPECT_TRUE(fs_->SetXattr(c, P("Resources/x"), "user.a", "1", "").ok());
   EXPECT_EQ(fs_->SetXattr(c, P("Resources/x"), "provenance.a", "1", "").code(), Code::kPermissionDenied);
   EXPECT_EQ(fs_->SetXattr(c, P("Resources/x"), "a", "1", "").code(), Code::kInvalidArgument);
-  EXPECT_EQ(fs_->SetXattr(c, P("Resources/x"), "user.b", std::string(65537, 'v'), "").code(),
-            Code::kInvalidArgument);
+  EXPECT_EQ(fs_->SetXattr(c, P("Resources/x"), "user.b", std::string(65537, 'v'), "").code(), Code::kInvalidArgument);
   EXPECT_EQ(fs_->GetXattrs(c, P("Resources/x"), {}).value().at("user.a"), "1");
   EXPECT_EQ(fs_->RemoveXattr(c, P("Resources/x"), "user.zz").code(), Code::kNotFound);
 }
