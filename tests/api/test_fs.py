@@ -433,3 +433,37 @@ def test_concurrent_renames_and_deletes_stay_consistent(team, admin):
     assert not errors
     fsck = admin.post("/api/v1/admin/fsck").json()
     assert fsck["healthy"], fsck
+
+
+def test_review_edge_cases(team):
+    o, b, p, out = team["owner"], team["base"], team["project"], team["outsider"]
+    # A bad provenance level is refused before the dataset exists.
+    r = o.post(b, json={"name": "provbad", "provenance": "all"})
+    assert r.status_code == 422
+    assert o.get(f"{b}/provbad").status_code == 404
+    assert o.get(f"{b}/Logs").json()["provenance"] == "state"
+    assert all("provenance" in d for d in o.get(b).json()["items"])
+    # Names must be UTF-8; an empty PATCH says what it takes.
+    assert put(o, f"{b}/Resources/bad%FFname", b"x").status_code == 422
+    r = o.patch(f"{b}/Resources", json={})
+    assert r.status_code == 400 and "permission" in r.json()["error"]["message"]
+    # copy takes a JSON boolean; move takes only a destination.
+    assert put(o, f"{b}/Resources/c.txt", b"1").status_code == 201
+    assert put(o, f"{b}/Resources/d.txt", b"2").status_code == 201
+    r = o.post(f"{b}/Resources/c.txt", params={"action": "copy"}, json={"destination": "Resources/d.txt", "overwrite": True})
+    assert r.status_code == 201
+    assert o.get(f"{b}/Resources/d.txt", params={"action": "download"}).content == b"1"
+    r = o.post(f"{b}/Resources/c.txt", params={"action": "move"}, json={"destination": "Resources/e", "overwrite": True})
+    assert r.status_code == 400
+    # Moves do not cross projects through a share's alias.
+    other = team["other"]
+    assert o.post(f"/api/v1/projects/{p}/shares", json={"dataset": "Resources", "project": other,
+                                                        "permission": "EDITABLE"}).status_code == 201
+    assert out.post(f"/api/v1/projects/{other}/shares/{p}/Resources/accept").status_code == 200
+    assert put(out, f"/api/v1/projects/{other}/datasets/{p}::Resources/mine.txt", b"m").status_code == 201
+    r = out.post(f"/api/v1/projects/{other}/datasets/{p}::Resources/mine.txt", params={"action": "move"},
+                 json={"destination": "Resources/mine.txt"})
+    assert r.status_code == 422 and "copy" in r.json()["error"]["message"]
+    # path_prefix=/ means everything.
+    evs = o.get(f"/api/v1/projects/{p}/provenance", params={"path_prefix": "/"}).json()["items"]
+    assert any(e["path"] == "/Resources/c.txt" for e in evs)
