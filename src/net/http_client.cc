@@ -116,6 +116,40 @@ Result<HttpResponse> StreamExchange(Stream& stream, http::request<http::empty_bo
   return out;
 }
 
+// Connects (with TLS for https) and runs `fn` on the stream; I/O errors
+// become UNAVAILABLE.
+template <class Fn>
+Result<HttpResponse> Connected(const Endpoint& ep, const ClientOptions& opt, Fn&& fn) {
+  try {
+    asio::io_context ioc;
+    tcp::resolver resolver(ioc);
+    auto results = resolver.resolve(ep.host, ep.port);
+    if (!ep.tls) {
+      beast::tcp_stream stream(ioc);
+      stream.expires_after(std::chrono::milliseconds(opt.timeout_ms));
+      stream.connect(results);
+      return fn(stream);
+    }
+    ssl::context ctx(ssl::context::tls_client);
+    ctx.set_options(ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    if (opt.ca_file.empty()) ctx.set_default_verify_paths();
+    else ctx.load_verify_file(opt.ca_file);
+    ctx.set_verify_mode(ssl::verify_peer);
+    beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
+    if (!SSL_set_tlsext_host_name(stream.native_handle(), ep.host.c_str()))
+      return Unavailable("cannot set TLS server name");
+    stream.set_verify_callback(ssl::host_name_verification(ep.host));
+    beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(opt.timeout_ms));
+    beast::get_lowest_layer(stream).connect(results);
+    stream.handshake(ssl::stream_base::client);
+    return fn(stream);
+  } catch (const boost::system::system_error& e) {
+    return Unavailable("cannot reach " + opt.endpoint + ": " + e.code().message());
+  } catch (const std::exception& e) {
+    return Unavailable("cannot reach " + opt.endpoint + ": " + e.what());
+  }
+}
+
 }  // namespace
 
 Result<HttpResponse> HttpClient::SendStream(const std::string& method, const std::string& target,
@@ -133,32 +167,7 @@ Result<HttpResponse> HttpClient::SendStream(const std::string& method, const std
     req.set(http::field::content_type, "application/octet-stream");
     req.content_length(upload_length);
   }
-  try {
-    asio::io_context ioc;
-    tcp::resolver resolver(ioc);
-    auto results = resolver.resolve(ep.host, ep.port);
-    if (!ep.tls) {
-      beast::tcp_stream stream(ioc);
-      stream.connect(results);
-      return StreamExchange(stream, req, upload, upload_length, download);
-    }
-    ssl::context ctx(ssl::context::tls_client);
-    ctx.set_options(ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-    if (opt_.ca_file.empty()) ctx.set_default_verify_paths();
-    else ctx.load_verify_file(opt_.ca_file);
-    ctx.set_verify_mode(ssl::verify_peer);
-    beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
-    if (!SSL_set_tlsext_host_name(stream.native_handle(), ep.host.c_str()))
-      return Unavailable("cannot set TLS server name");
-    stream.set_verify_callback(ssl::host_name_verification(ep.host));
-    beast::get_lowest_layer(stream).connect(results);
-    stream.handshake(ssl::stream_base::client);
-    return StreamExchange(stream, req, upload, upload_length, download);
-  } catch (const boost::system::system_error& e) {
-    return Unavailable("cannot reach " + opt_.endpoint + ": " + e.code().message());
-  } catch (const std::exception& e) {
-    return Unavailable("cannot reach " + opt_.endpoint + ": " + e.what());
-  }
+  return Connected(ep, opt_, [&](auto& stream) { return StreamExchange(stream, req, upload, upload_length, download); });
 }
 
 Result<HttpResponse> HttpClient::Send(const std::string& method, const std::string& target, const std::string& body,
@@ -176,34 +185,7 @@ Result<HttpResponse> HttpClient::Send(const std::string& method, const std::stri
     req.body() = body;
   }
   req.prepare_payload();
-  try {
-    asio::io_context ioc;
-    tcp::resolver resolver(ioc);
-    auto results = resolver.resolve(ep.host, ep.port);
-    if (!ep.tls) {
-      beast::tcp_stream stream(ioc);
-      stream.expires_after(std::chrono::milliseconds(opt_.timeout_ms));
-      stream.connect(results);
-      return Exchange(stream, req, opt_.timeout_ms);
-    }
-    ssl::context ctx(ssl::context::tls_client);
-    ctx.set_options(ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-    if (opt_.ca_file.empty()) ctx.set_default_verify_paths();
-    else ctx.load_verify_file(opt_.ca_file);
-    ctx.set_verify_mode(ssl::verify_peer);
-    beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
-    if (!SSL_set_tlsext_host_name(stream.native_handle(), ep.host.c_str()))
-      return Unavailable("cannot set TLS server name");
-    stream.set_verify_callback(ssl::host_name_verification(ep.host));
-    beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(opt_.timeout_ms));
-    beast::get_lowest_layer(stream).connect(results);
-    stream.handshake(ssl::stream_base::client);
-    return Exchange(stream, req, opt_.timeout_ms);
-  } catch (const boost::system::system_error& e) {
-    return Unavailable("cannot reach " + opt_.endpoint + ": " + e.code().message());
-  } catch (const std::exception& e) {
-    return Unavailable("cannot reach " + opt_.endpoint + ": " + e.what());
-  }
+  return Connected(ep, opt_, [&](auto& stream) { return Exchange(stream, req, opt_.timeout_ms); });
 }
 
 }  // namespace hops::net
