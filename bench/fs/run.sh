@@ -138,5 +138,10 @@ if [[ " $PARTS " == *" 3 "* ]]; then
     sync; t1=$(date +%s.%N)
     echo "hopsd download     $(mibs "$t0" "$t1")   (every 1 MiB chunk checksum-verified)"
     cmp -s "$TMP/big.src" "$TMP/big.down" || { echo "downloaded bytes differ!"; exit 1; }
+    t0=$(date +%s.%N)
+    curl -s -f -o /dev/null -H "Authorization: ApiKey $KEY" \
+        "$URL/api/v1/projects/bench/datasets/Resources/big.bin?action=download"
+    t1=$(date +%s.%N)
+    echo "hopsd download     $(mibs "$t0" "$t1")   (to /dev/null: the server side alone)"
     stop_hopsd
 fi

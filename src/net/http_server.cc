@@ -269,19 +269,31 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // ---- Streaming requests: handled on a data thread, which drives this
   // connection's I/O through its worker (OnIo) one piece at a time.
 
-  // Runs an async operation on the connection's executor and waits for it.
+  // Starts an async operation on the connection's executor; the future
+  // completes with its error code.
   template <class Initiate>
-  beast::error_code OnIo(Initiate&& initiate) {
+  std::future<beast::error_code> StartIo(Initiate&& initiate) {
     auto done = std::make_shared<std::promise<beast::error_code>>();
     auto fut = done->get_future();
-    asio::post(stream_.get_executor(), [&, done] {
+    asio::post(stream_.get_executor(), [this, done, initiate = std::forward<Initiate>(initiate)]() mutable {
       Tcp().expires_after(std::chrono::milliseconds(io_timeout_ms_ > 0 ? io_timeout_ms_ : srv_.opt.read_timeout_ms));
       initiate([done](beast::error_code ec, size_t) { done->set_value(ec); });
     });
+    return fut;
+  }
+
+  beast::error_code WaitIo(std::future<beast::error_code>& fut) {
     while (fut.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {
       if (srv_.stopped.load()) return asio::error::operation_aborted;
     }
     return fut.get();
+  }
+
+  // Runs an async operation on the connection's executor and waits for it.
+  template <class Initiate>
+  beast::error_code OnIo(Initiate&& initiate) {
+    auto fut = StartIo(std::forward<Initiate>(initiate));
+    return WaitIo(fut);
   }
 
   class Reader : public BodyReader {
@@ -371,17 +383,36 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     uint64_t remaining_ = 0;
   };
 
+  // Double-buffered: a piece is copied and sent while the caller produces
+  // the next one (e.g. reads the next chunk from disk).
   class Writer : public BodyWriter {
    public:
     explicit Writer(Session& s) : s_(s) {}
+    ~Writer() override { (void)Finish(); }
     Status Write(std::string_view bytes) override {
-      auto ec = s_.OnIo([&](auto cb) { asio::async_write(s_.stream_, asio::buffer(bytes.data(), bytes.size()), std::move(cb)); });
+      HOPS_RETURN_IF_ERROR(Finish());
+      std::string& buf = bufs_[next_];
+      next_ ^= 1;
+      buf.assign(bytes.data(), bytes.size());
+      inflight_ = s_.StartIo([this, &buf](auto cb) {
+        asio::async_write(s_.stream_, asio::buffer(buf.data(), buf.size()), std::move(cb));
+      });
+      return Status::Ok();
+    }
+    // Waits for the piece in flight.
+    Status Finish() {
+      if (!inflight_.valid()) return Status::Ok();
+      auto ec = s_.WaitIo(inflight_);
+      inflight_ = {};
       if (ec) return Unavailable("the client went away: " + ec.message());
       return Status::Ok();
     }
 
    private:
     Session& s_;
+    std::string bufs_[2];
+    int next_ = 0;
+    std::future<beast::error_code> inflight_;
   };
 
   // Writes the header and then the streamed body of `resp` (on a data thread).
@@ -398,6 +429,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (ec) return ec;
     Writer w(*this);
     Status st = resp.stream(w);
+    if (st.ok()) st = w.Finish();
     if (!st.ok()) {
       log::Warn("http.stream_failed", {{"request_id", id}, {"error", st.ToString()}});
       keep = false;
