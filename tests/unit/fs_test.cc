@@ -213,6 +213,34 @@ TEST_F(FsServiceTest, QuotasAndSubtreeDelete) {
   EXPECT_EQ(summary.ns_quota, 4);
 }
 
+// Two services on one store stand for two hopsd processes: directory lookups
+// one of them cached must not survive a rename or delete made by the other.
+TEST_F(FsServiceTest, CachedDirectoriesFollowOtherProcessesChanges) {
+  FsService other(*store_, *blocks_, FsSettings{});
+  Caller c{ctx_, "test", ""};
+  ASSERT_TRUE(Put("Resources/a/b/f", "1").ok());
+  ASSERT_TRUE(fs_->Stat(c, P("Resources/a/b/f")).ok());  // fills this service's cache
+  ASSERT_TRUE(other.Rename(c, P("Resources/a"), P("Resources/z"), false).ok());
+  EXPECT_EQ(fs_->Stat(c, P("Resources/a/b/f")).status().code(), Code::kNotFound);
+  EXPECT_TRUE(fs_->Stat(c, P("Resources/z/b/f")).ok());
+  ASSERT_TRUE(other.Delete(c, P("Resources/z/b"), true).ok());
+  ASSERT_TRUE(other.Mkdirs(c, P("Resources/z/b"), std::nullopt).ok());  // same name, a new directory
+  EXPECT_EQ(fs_->Stat(c, P("Resources/z/b/f")).status().code(), Code::kNotFound);
+  EXPECT_EQ(Get("Resources/z/b/f").status().code(), Code::kNotFound);
+  Attrs a;
+  a.provenance = "full";
+  ASSERT_TRUE(other.SetAttrs(c, P("Resources"), a).ok());
+  ASSERT_TRUE(Put("Resources/z/b/g", "2").ok());
+  ASSERT_TRUE(Get("Resources/z/b/g").ok());  // recorded as a read: the dataset's level is seen
+  int reads = 0;
+  ASSERT_TRUE(store_->Read([&](meta::Txn& t) -> Status {
+                HOPS_ASSIGN_OR_RETURN(auto r, t.QueryOne("SELECT COUNT(*) FROM fs_provenance WHERE op = 'read'"));
+                reads = static_cast<int>(r->Int(0));
+                return Status::Ok();
+              }).ok());
+  EXPECT_EQ(reads, 1);
+}
+
 TEST_F(FsServiceTest, XattrRules) {
   Caller c{ctx_, "test", ""};
   ASSERT_TRUE(Put("Resources/x", "x").ok());
