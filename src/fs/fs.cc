@@ -27,6 +27,25 @@ const char* ProvLevelName(int level) {
   }
 }
 
+// Statements built once: the engine's statement cache is keyed by the text.
+const std::string& ChildSql() {
+  static const std::string kSql = std::string("SELECT ") + kInodeCols + " FROM inodes WHERE parent_id = ? AND name = ?";
+  return kSql;
+}
+const std::string& ByIdSql() {
+  static const std::string kSql = std::string("SELECT ") + kInodeCols + " FROM inodes WHERE id = ?";
+  return kSql;
+}
+const std::string& MembershipSql() {
+  static const std::string kSql = std::string("SELECT ") + kInodeColsI +
+                                  ", p.id, p.name, m.role, (SELECT epoch FROM fs_meta WHERE id = 1) "
+                                  "FROM projects p "
+                                  "LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = ? "
+                                  "LEFT JOIN inodes i ON i.parent_id = 2 AND i.name = p.name "
+                                  "WHERE p.name_key = ?";
+  return kSql;
+}
+
 Inode InodeFrom(const meta::Row& r) {
   Inode n;
   n.id = r.Int(0);
@@ -56,14 +75,14 @@ Inode InodeFrom(const meta::Row& r) {
 
 Result<std::optional<Inode>> ChildOf(meta::Txn& t, int64_t parent, const std::string& name) {
   HOPS_ASSIGN_OR_RETURN(
-      auto row, t.QueryOne(std::string("SELECT ") + kInodeCols + " FROM inodes WHERE parent_id = ? AND name = ?",
+      auto row, t.QueryOne(ChildSql(),
                            {parent, name}));
   if (!row) return std::optional<Inode>{};
   return std::optional<Inode>{InodeFrom(*row)};
 }
 
 Result<std::optional<Inode>> InodeById(meta::Txn& t, int64_t id) {
-  HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne(std::string("SELECT ") + kInodeCols + " FROM inodes WHERE id = ?", {id}));
+  HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne(ByIdSql(), {id}));
   if (!row) return std::optional<Inode>{};
   return std::optional<Inode>{InodeFrom(*row)};
 }
@@ -190,12 +209,7 @@ Result<FsService::Resolved> FsService::Resolve(meta::Txn& t, Caller& c, const Pa
   if (p.size() >= 2 && p[0] == "Projects") {
     // Membership, the project's root directory and the namespace epoch in one query.
     HOPS_ASSIGN_OR_RETURN(auto row,
-                          t.QueryOne(std::string("SELECT ") + kInodeColsI +
-                                         ", p.id, p.name, m.role, (SELECT epoch FROM fs_meta WHERE id = 1) "
-                                         "FROM projects p "
-                                         "LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = ? "
-                                         "LEFT JOIN inodes i ON i.parent_id = 2 AND i.name = p.name "
-                                         "WHERE p.name_key = ?",
+                          t.QueryOne(MembershipSql(),
                                      {c.ctx.who.user_id, services::Lower(p[1])}));
     if (!row || row->Str(23) != p[1] || row->IsNull(24)) return NoSuchPath(JoinPath(p));
     r.project_id = row->Int(22);

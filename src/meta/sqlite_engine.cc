@@ -61,7 +61,7 @@ class Conn {
   }
 
   Result<sqlite3_stmt*> Prepare(std::string_view sql, bool* retryable) {
-    auto it = stmts_.find(std::string(sql));
+    auto it = stmts_.find(sql);  // heterogeneous lookup: no key string is built
     if (it != stmts_.end()) return it->second;
     sqlite3_stmt* stmt = nullptr;
     int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
@@ -129,7 +129,11 @@ class Conn {
 
  private:
   sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, sqlite3_stmt*> stmts_;
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> stmts_;
 };
 
 class SqliteTxn : public Txn {
