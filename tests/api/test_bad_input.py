@@ -62,6 +62,12 @@ def test_nothing_half_written(server, admin, baseline):
     assert r.status_code == 200
     assert {p["name"] for p in r.json()["items"]} == baseline
     assert admin.get("/api/v1/admin/audit/verify").json()["ok"] is True
+    # HopsFS: no file or dataset appeared, and the filesystem is consistent
+    ds = admin.get("/api/v1/projects/badinput/datasets").json()["items"]
+    assert sorted(d["name"] for d in ds) == sorted(["Logs", "Resources", "Jupyter", "Experiments", "Models",
+                                                    "DataValidation", "Statistics", "badinput_Training_Datasets"])
+    assert admin.get("/api/v1/projects/badinput/datasets/Resources", params={"action": "list"}).json()["items"] == []
+    assert admin.post("/api/v1/admin/fsck").json()["healthy"] is True
     # client-supplied text in audit records stays bounded (oversized names, methods)
     recs = admin.get("/api/v1/admin/audit", params={"limit": 1000}).json()["items"]
     assert max(len(x["target"]) for x in recs) <= 256 and max(len(x["method"]) for x in recs) <= 16
