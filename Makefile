@@ -26,6 +26,8 @@ run: build
 	@echo "Log in from another terminal with:"
 	@echo "    $(BUILD_DIR)/hops login http://$(LISTEN) --user admin"
 	@echo "    $(BUILD_DIR)/hops projects create demo"
+	@echo "    $(BUILD_DIR)/hops fs put README.md demo/Resources/"
+	@echo "    $(BUILD_DIR)/hops fs ls demo/Resources"
 	@echo "Stop with Ctrl-C."
 	@echo
 	$(BUILD_DIR)/hopsd --listen $(LISTEN) --data-dir $(DATA_DIR) --log-format text
