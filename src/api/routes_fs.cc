@@ -268,9 +268,10 @@ Result<Reply> PostPath(Services& s, Call& c) {
     if (perm_s) {
       HOPS_ASSIGN_OR_RETURN(perm, ParseOctal(*perm_s));
     }
+    // 201 when something was created, 200 when the directory was already there.
+    auto before = s.fs.Stat(caller, p);
     HOPS_ASSIGN_OR_RETURN(auto st, s.fs.Mkdirs(caller, p, perm));
-    Reply r = Reply::Json(FileJson(st, RelPath(p)), 201);
-    return r;
+    return Reply::Json(FileJson(st, RelPath(p)), before.ok() && before->inode.dir ? 200 : 201);
   }
   if (*action == "move" || *action == "copy") {
     if (*action == "move") {
