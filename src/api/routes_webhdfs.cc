@@ -6,6 +6,7 @@
 
 #include "api/app.h"
 #include "core/crypto.h"
+#include "core/json.h"
 #include "fs/path.h"
 
 namespace hops::api {
@@ -193,6 +194,7 @@ Result<Reply> Handle(Services& s, Call& c, const std::string& method) {
   const std::string op = Upper(*op_q);
   c.ctx.req.action = "webhdfs." + op;
   fs::Caller caller{c.ctx, "webhdfs", std::string(c.http.Header("x-hops-app-id")).substr(0, 128)};
+  if (!IsValidUtf8(caller.app_id)) caller.app_id.clear();
   std::string raw = c.path.count("path") ? "/" + c.Param("path") : "/";
   HOPS_ASSIGN_OR_RETURN(fs::Path p, fs::ParsePath(raw));
   std::string abs = fs::JoinPath(p);

@@ -465,7 +465,7 @@ Result<std::vector<Inode>> FsService::CreateMissingDirs(meta::Txn& t, Caller& c,
 
 Result<FileStatus> FsService::Mkdirs(Caller& c, const Path& p, std::optional<int> perm) {
   if (perm && (*perm < 0 || *perm > 07777)) return InvalidArgument("permission must be octal 0 to 7777");
-  for (const auto& n : p) HOPS_RETURN_IF_ERROR(ValidateName(n));
+  HOPS_RETURN_IF_ERROR(ValidateNewPath(p));
   FileStatus out;
   HOPS_RETURN_IF_ERROR(store_.Write([&](meta::Txn& t) -> Status {
     HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, true));

@@ -198,6 +198,7 @@ class FsService {
   // the last component may come from the directory cache (read-only calls).
   Result<Resolved> Resolve(meta::Txn& t, Caller& c, const Path& p, bool for_write, bool cached = false);
   Status Check(Caller& c, const Resolved& r, Need need, const Inode* subject);
+  Status RequireOwnSubtree(meta::Txn& t, Caller& c, const Resolved& r, const Inode& n);
   Status Prov(meta::Txn& t, Caller& c, const Resolved& r, const std::string& op, int min_level);
   Status DeleteFileRows(meta::Txn& t, int64_t inode_id);
   Result<std::vector<Inode>> CreateMissingDirs(meta::Txn& t, Caller& c, Resolved& r, size_t upto,

@@ -84,6 +84,8 @@ Status FsService::Recover() {
     HOPS_ASSIGN_OR_RETURN(int64_t cleared,
                           t.Exec("UPDATE inodes SET subtree_lock = NULL WHERE subtree_lock IS NOT NULL"));
     if (cleared > 0) log::Warn("fs.subtree_locks_cleared", {{"count", std::to_string(cleared)}});
+    // Writes in flight died with the previous process: their blocks are garbage now.
+    HOPS_RETURN_IF_ERROR(t.Exec("DELETE FROM fs_uploads").status());
     HOPS_ASSIGN_OR_RETURN(auto rows, t.Query("SELECT p.name, u.username, q.storage_bytes_limit, q.namespace_limit "
                                              "FROM projects p JOIN users u ON u.id = p.owner_id "
                                              "JOIN project_quotas q ON q.project_id = p.id"));
@@ -154,7 +156,11 @@ Result<GcReport> FsService::CollectGarbage() {
     std::vector<std::string> ids;
     HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
       ids.clear();
-      HOPS_ASSIGN_OR_RETURN(auto rows, t.Query("SELECT block_id FROM fs_block_gc ORDER BY block_id LIMIT 500"));
+      // Old versions stay for the grace period: downloads that started before
+      // an overwrite or delete may still be reading them.
+      HOPS_ASSIGN_OR_RETURN(auto rows, t.Query("SELECT block_id FROM fs_block_gc WHERE queued_at <= ? "
+                                               "ORDER BY block_id LIMIT 500",
+                                               {NowMs() - settings_.gc_grace_s * 1000}));
       for (const auto& r : rows) ids.push_back(r.Str(0));
       return Status::Ok();
     }));
@@ -179,7 +185,10 @@ Result<GcReport> FsService::CollectGarbage() {
     HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
       orphans.clear();
       for (size_t j = i; j < std::min(old.size(), i + 200); ++j) {
-        HOPS_ASSIGN_OR_RETURN(auto ref, t.QueryOne("SELECT 1 FROM fs_blocks WHERE block_id = ?", {old[j]}));
+        HOPS_ASSIGN_OR_RETURN(auto ref, t.QueryOne("SELECT 1 FROM fs_blocks WHERE block_id = ? UNION ALL "
+                                                   "SELECT 1 FROM fs_uploads WHERE block_id = ? UNION ALL "
+                                                   "SELECT 1 FROM fs_block_gc WHERE block_id = ?",
+                                                   {old[j], old[j], old[j]}));
         if (!ref) orphans.push_back(old[j]);
       }
       return Status::Ok();
@@ -270,7 +279,11 @@ Result<FsckReport> FsService::Fsck(bool repair, bool verify_checksums) {
   for (size_t i = 0; i < files.size(); i += 500) {
     HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
       for (size_t j = i; j < std::min(files.size(), i + 500); ++j) {
-        const Inode& f = files[j];
+        // The inode is read again in the transaction that reads its data, so
+        // a write that landed since the namespace pass is seen whole.
+        HOPS_ASSIGN_OR_RETURN(auto fresh, InodeById(t, files[j].id));
+        if (!fresh || fresh->dir) continue;
+        const Inode& f = *fresh;
         bool live = state[f.id] == 1;
         if (live) {
           rep.files++;
@@ -335,9 +348,9 @@ Result<FsckReport> FsService::Fsck(bool repair, bool verify_checksums) {
     if (s == 1) rep.dirs++;
   rep.dirs -= rep.files;
   // 3. Blocks nobody references.
-  std::unordered_set<std::string> queued;
+  std::unordered_set<std::string> queued;  // waiting for the collector, or written right now
   HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
-    HOPS_ASSIGN_OR_RETURN(auto rows, t.Query("SELECT block_id FROM fs_block_gc"));
+    HOPS_ASSIGN_OR_RETURN(auto rows, t.Query("SELECT block_id FROM fs_block_gc UNION ALL SELECT block_id FROM fs_uploads"));
     for (const auto& r : rows) queued.insert(r.Str(0));
     return Status::Ok();
   }));
@@ -372,7 +385,21 @@ Result<FsckReport> FsService::Fsck(bool repair, bool verify_checksums) {
     }));
   }
   if (repair) {
-    for (const auto& id : orphan_blocks) {
+    // Unreferenced blocks are checked again right before they go: a write
+    // may have published one since the scan.
+    std::vector<std::string> gone;
+    HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
+      gone.clear();
+      for (const auto& id : orphan_blocks) {
+        HOPS_ASSIGN_OR_RETURN(auto ref, t.QueryOne("SELECT 1 FROM fs_blocks WHERE block_id = ? UNION ALL "
+                                                   "SELECT 1 FROM fs_uploads WHERE block_id = ? UNION ALL "
+                                                   "SELECT 1 FROM fs_block_gc WHERE block_id = ?",
+                                                   {id, id, id}));
+        if (!ref) gone.push_back(id);
+      }
+      return Status::Ok();
+    }));
+    for (const auto& id : gone) {
       HOPS_RETURN_IF_ERROR(blocks_.Delete(id));
       rep.repaired++;
     }
@@ -386,7 +413,26 @@ Result<FsckReport> FsService::Fsck(bool repair, bool verify_checksums) {
                 .status());
       }
       for (int64_t id : broken_files) {
-        HOPS_RETURN_IF_ERROR(t.Exec("UPDATE inodes SET children = children - 1 WHERE id = ?", {parent[id]}).status());
+        // Only what is still broken now: a concurrent overwrite may have fixed it.
+        HOPS_ASSIGN_OR_RETURN(auto f, InodeById(t, id));
+        if (!f || f->dir || f->parent_id == kTrashId) continue;
+        HOPS_ASSIGN_OR_RETURN(auto have, t.QueryOne(f->inline_data
+                                                        ? "SELECT LENGTH(data) FROM fs_inline WHERE inode_id = ?"
+                                                        : "SELECT SUM(size) FROM fs_blocks WHERE inode_id = ?",
+                                                    {id}));
+        bool size_ok = have && !have->IsNull(0) ? have->Int(0) == f->size : (f->size == 0 && !f->inline_data);
+        bool blocks_ok = true;
+        if (!f->inline_data) {
+          HOPS_ASSIGN_OR_RETURN(auto ids, t.Query("SELECT block_id, size FROM fs_blocks WHERE inode_id = ?", {id}));
+          for (const auto& b : ids) {
+            auto sz = blocks_.Size(b.Str(0));
+            if (!sz.ok() || static_cast<int64_t>(*sz) != b.Int(1)) blocks_ok = false;
+            for (const auto& c : rep.corrupt_blocks)
+              if (c.find(b.Str(0)) != std::string::npos) blocks_ok = false;
+          }
+        }
+        if (size_ok && blocks_ok) continue;
+        HOPS_RETURN_IF_ERROR(t.Exec("UPDATE inodes SET children = children - 1 WHERE id = ?", {f->parent_id}).status());
         HOPS_RETURN_IF_ERROR(
             t.Exec("UPDATE inodes SET parent_id = ?, name = ? WHERE id = ?", {kTrashId, "i" + std::to_string(id), id})
                 .status());

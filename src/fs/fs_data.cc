@@ -28,15 +28,28 @@ namespace {
 // chunk. Blocks not released (published) are deleted when it goes away.
 class BlockSink {
  public:
-  BlockSink(BlockStore& store, int64_t block_size)
+  // Every block is registered in fs_uploads before its file exists, so the
+  // collector never takes it for garbage while the write is in flight; the
+  // publishing transaction (or this sink, on failure) removes the rows.
+  BlockSink(BlockStore& store, meta::Store& meta, int64_t block_size, int64_t now_ms)
       : store_(store),
+        meta_(meta),
         block_size_(static_cast<uint64_t>(block_size)),
+        now_ms_(now_ms),
         chunk_buf_(static_cast<char*>(std::aligned_alloc(4096, kChunk))) {}
   ~BlockSink() {
     std::free(chunk_buf_);
     writer_.reset();
-    if (!released_)
-      for (const auto& b : done_) (void)store_.Delete(b.id);
+    if (released_) return;
+    std::vector<std::string> ids;
+    for (const auto& b : done_) ids.push_back(b.id);
+    if (!cur_.id.empty()) ids.push_back(cur_.id);
+    for (const auto& id : ids) (void)store_.Delete(id);
+    if (!ids.empty())
+      (void)meta_.Write([&](meta::Txn& t) -> Status {
+        for (const auto& id : ids) HOPS_RETURN_IF_ERROR(t.Exec("DELETE FROM fs_uploads WHERE block_id = ?", {id}).status());
+        return Status::Ok();
+      });
   }
 
   Status Write(std::string_view data) {
@@ -65,7 +78,11 @@ class BlockSink {
 
  private:
   Status Open() {
-    cur_ = Block{crypto::Hex(crypto::RandomBytes(16)), 0, ""};
+    std::string id = crypto::Hex(crypto::RandomBytes(16));
+    HOPS_RETURN_IF_ERROR(meta_.Write([&](meta::Txn& t) {
+      return t.Exec("INSERT INTO fs_uploads (block_id, started_at) VALUES (?, ?)", {id, now_ms_}).status();
+    }));
+    cur_ = Block{id, 0, ""};
     HOPS_ASSIGN_OR_RETURN(writer_, store_.Create(cur_.id));
     return Status::Ok();
   }
@@ -86,7 +103,9 @@ class BlockSink {
   }
 
   BlockStore& store_;
+  meta::Store& meta_;
   uint64_t block_size_;
+  int64_t now_ms_;
   std::unique_ptr<BlockWriter> writer_;
   Block cur_;
   char* chunk_buf_;  // kChunk bytes, page-aligned for direct I/O
@@ -95,13 +114,6 @@ class BlockSink {
   bool released_ = false;
 };
 
-Status ValidateNewPath(const Path& p) {
-  for (size_t i = 0; i < p.size(); ++i) {
-    if (i == 2 && p[i].find("::") != std::string::npos) continue;  // a shared dataset's alias
-    HOPS_RETURN_IF_ERROR(ValidateName(p[i]));
-  }
-  return Status::Ok();
-}
 
 }  // namespace
 
@@ -171,7 +183,7 @@ Result<FileStatus> FsService::Write(Caller& c, const Path& p, WriteMode mode, st
     return PublishWrite(c, p, expect ? WriteMode::kOverwrite : mode, perm, static_cast<int64_t>(head.size()), &head, {},
                         expect);
   }
-  BlockSink sink(blocks_, settings_.block_size);
+  BlockSink sink(blocks_, store_, settings_.block_size, NowMs());
   HOPS_RETURN_IF_ERROR(sink.Write(head));
   int64_t written = static_cast<int64_t>(head.size());
   head.clear();
@@ -271,6 +283,8 @@ Result<FileStatus> FsService::PublishWrite(Caller& c, const Path& p, WriteMode m
       r.chain.push_back(f);
       r.found = true;
     }
+    for (const auto& b : blocks)
+      HOPS_RETURN_IF_ERROR(t.Exec("DELETE FROM fs_uploads WHERE block_id = ?", {b.id}).status());
     const Inode& f = r.chain.back();
     if (mode != WriteMode::kAppend || expect) {
       if (inline_bytes) {
@@ -355,7 +369,10 @@ Status FsService::ReadTo(const ReadPlan& plan, const Sink& sink) {
       for (uint64_t ci = from / kChunk; ci * kChunk < to; ++ci) {
         uint64_t coff = ci * kChunk;
         size_t clen = static_cast<size_t>(std::min<uint64_t>(kChunk, bsize - coff));
-        HOPS_ASSIGN_OR_RETURN(size_t got, blocks_.ReadAt(b.id, coff, chunk.data(), clen));
+        auto read = blocks_.ReadAt(b.id, coff, chunk.data(), clen);
+        if (!read.ok() && read.status().code() == Code::kNotFound)
+          return Internal("block " + b.id + " of " + plan.path + " is missing from the block store; run fsck");
+        HOPS_ASSIGN_OR_RETURN(size_t got, std::move(read));
         if (got != clen || (ci + 1) * 8 > b.checksums.size() ||
             ChunkChecksum(chunk.data(), clen) != b.checksums.substr(ci * 8, 8))
           return Internal("data corruption: block " + b.id + " of " + plan.path + " fails its checksum at offset " +

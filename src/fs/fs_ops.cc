@@ -17,6 +17,22 @@
 
 namespace hops::fs {
 
+// Data Scientists (and EDITABLE shares) may delete or move a directory only
+// when everything in it is theirs.
+Status FsService::RequireOwnSubtree(meta::Txn& t, Caller& c, const Resolved& r, const Inode& n) {
+  if (!n.dir || (r.role == services::kDataOwner && r.share.empty())) return Status::Ok();
+  HOPS_ASSIGN_OR_RETURN(auto row,
+                        t.QueryOne("WITH RECURSIVE sub(id, is_dir, owner) AS ("
+                                   "SELECT id, is_dir, owner FROM inodes WHERE id = ? "
+                                   "UNION ALL SELECT i.id, i.is_dir, i.owner FROM inodes i JOIN sub ON i.parent_id = sub.id "
+                                   "WHERE sub.is_dir = 1) SELECT COUNT(*) FROM sub WHERE owner <> ?",
+                                   {n.id, c.ctx.who.username}));
+  if (row->Int(0) > 0)
+    return PermissionDenied("'" + n.name + "' holds " + std::to_string(row->Int(0)) +
+                            " entries created by others; only a Data Owner can delete or move it");
+  return Status::Ok();
+}
+
 Result<FileStatus> FsService::Rename(Caller& c, const Path& src, const Path& dst_in, bool into_existing_dir) {
   if (src.size() < 3) return PermissionDenied("projects cannot be moved");
   if (dst_in.size() < 3) return InvalidArgument("the destination must be inside a project: /Projects/<project>/...");
@@ -29,6 +45,7 @@ Result<FileStatus> FsService::Rename(Caller& c, const Path& src, const Path& dst
     if (!rs.alias.empty() && rs.real.size() == 3) return PermissionDenied("a shared dataset cannot be moved");
     Inode n = rs.target();
     HOPS_RETURN_IF_ERROR(Check(c, rs, rs.real.size() == 3 ? Need::kAdmin : Need::kModify, &n));
+    HOPS_RETURN_IF_ERROR(RequireOwnSubtree(t, c, rs, n));
     HOPS_ASSIGN_OR_RETURN(Resolved rd, Resolve(t, c, dst, true));
     if (rd.found && into_existing_dir && rd.target().dir) {
       dst.push_back(src.back());
@@ -108,6 +125,7 @@ Status FsService::Delete(Caller& c, const Path& p, bool recursive) {
       return PermissionDenied("this is a dataset shared with the project; unshare it instead of deleting it");
     const Inode& n = r.target();
     HOPS_RETURN_IF_ERROR(Check(c, r, r.real.size() == 3 ? Need::kAdmin : Need::kModify, &n));
+    HOPS_RETURN_IF_ERROR(RequireOwnSubtree(t, c, r, n));
     if (n.dir && n.children > 0) {
       if (!recursive) return Conflict(r.shown() + " is a directory that is not empty; pass recursive=true");
       // Subtree protocol, step 1: lock the subtree root. Writers that resolve

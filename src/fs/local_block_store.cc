@@ -54,6 +54,14 @@ class LocalWriter : public BlockWriter {
       return IoError("closing a block", errno);
     }
     fd_ = -1;
+    // The directory entry must be durable too, or a crash can lose the file.
+    std::string dir = path_.substr(0, path_.rfind('/'));
+    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return IoError("opening the block directory", errno);
+    int rc = ::fsync(dfd);
+    int err = errno;
+    ::close(dfd);
+    if (rc != 0) return IoError("syncing the block directory", err);
     finished_ = true;
     return Status::Ok();
   }

@@ -44,6 +44,14 @@ Result<std::vector<std::string>> ParsePath(std::string_view path) {
   return out;
 }
 
+Status ValidateNewPath(const std::vector<std::string>& p) {
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (i == 2 && p[i].find("::") != std::string::npos) continue;
+    HOPS_RETURN_IF_ERROR(ValidateName(p[i]));
+  }
+  return Status::Ok();
+}
+
 std::string JoinPath(const std::vector<std::string>& comps, size_t from) {
   if (comps.size() <= from) return "/";
   std::string s;

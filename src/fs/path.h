@@ -19,6 +19,9 @@ constexpr size_t kMaxPathBytes = 4096;
 Result<std::vector<std::string>> ParsePath(std::string_view path);
 // A single name for a new entry.
 Status ValidateName(std::string_view name);
+// Every component of an absolute path that may be created; a shared
+// dataset's alias ("<project>::<dataset>", third component) is allowed.
+Status ValidateNewPath(const std::vector<std::string>& p);
 // "/a/b" from components; "/" for none.
 std::string JoinPath(const std::vector<std::string>& comps, size_t from = 0);
 

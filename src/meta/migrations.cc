@@ -100,6 +100,11 @@ const std::vector<Migration>& AllMigrations() {
            "CREATE TABLE fs_meta (id BIGINT PRIMARY KEY, epoch BIGINT NOT NULL)",
            "INSERT INTO fs_meta (id, epoch) VALUES (1, 0)",
        }},
+      {4,
+       "HopsFS: blocks of writes in flight, which the collector leaves alone",
+       {
+           "CREATE TABLE fs_uploads (block_id ${NAME} PRIMARY KEY, started_at BIGINT NOT NULL)",
+       }},
   };
   return kMigrations;
 }

@@ -61,13 +61,15 @@ class DataPool {
   void Start(int n) {
     for (int i = 0; i < n; ++i) threads_.emplace_back([this] { Loop(); });
   }
-  ~DataPool() {
+  ~DataPool() { Join(); }
+  void Join() {
     {
       std::lock_guard lock(mu_);
       stop_ = true;
     }
     cv_.notify_all();
-    for (auto& t : threads_) t.join();
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
   }
   void Submit(std::function<void()> fn) {
     {
@@ -310,6 +312,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       }
     }
     bool done() const { return fast_ ? remaining_ == 0 : s_.sparser_->is_done(); }
+    void NoContinue() { continued_ = true; }
 
     Result<size_t> ReadDirect(char* buf, size_t n) {
       if (remaining_ == 0) return size_t{0};
@@ -333,11 +336,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         if (errno != EAGAIN && errno != EWOULDBLOCK)
           return BadRequest(std::string("the request body could not be read: ") + std::strerror(errno));
         if (got > 0) break;  // hand back what arrived; wait only when there is nothing
+        // Wait in short slices so that a stopping server is noticed at once.
         pollfd pfd{fd, POLLIN, 0};
-        int pr = ::poll(&pfd, 1, timeout);
+        int waited = 0, pr = 0;
+        while ((pr = ::poll(&pfd, 1, 200)) == 0 && (waited += 200) < timeout && !s_.srv_.stopped.load()) {
+        }
+        if (s_.srv_.stopped.load()) return Unavailable("the server is stopping");
         if (pr == 0) return BadRequest("timed out waiting for the request body");
         if (pr < 0 && errno != EINTR) return BadRequest("the request body could not be read");
-        if (s_.srv_.stopped.load()) return Unavailable("the server is stopping");
       }
       remaining_ -= got;
       return got;
@@ -428,7 +434,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     beast::error_code ec = OnIo([&](auto cb) { http::async_write_header(stream_, sr, std::move(cb)); });
     if (ec) return ec;
     Writer w(*this);
-    Status st = resp.stream(w);
+    Status st;
+    try {
+      st = resp.stream(w);
+    } catch (const std::exception& e) {
+      st = Internal(std::string("exception while streaming: ") + e.what());
+    }
     if (st.ok()) st = w.Finish();
     if (!st.ok()) {
       log::Warn("http.stream_failed", {{"request_id", id}, {"error", st.ToString()}});
@@ -498,7 +509,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       res.prepare_payload();
       ec = OnIo([&](auto cb) { http::async_write(stream_, res, std::move(cb)); });
     }
-    if (!ec && !reader.done()) {
+    // Unauthenticated requests are not drained: nobody may hold a data
+    // thread without credentials.
+    if (!ec && !reader.done() && resp.status != 401) {
+      reader.NoContinue();  // the final answer is out: no 100 Continue after it
       // The answer came before the whole body (e.g. 409 for an existing
       // file). Read and drop the rest for a bounded time, so the client,
       // which may still be sending, reads the answer instead of a reset.
@@ -653,6 +667,9 @@ void HttpServer::Run() {
   for (size_t i = 1; i < impl_->workers.size(); ++i) threads.emplace_back([w = impl_->workers[i].get()] { w->ioc.run(); });
   if (!impl_->workers.empty()) impl_->workers[0]->ioc.run();
   for (auto& t : threads) t.join();
+  // Streaming requests finish (or notice the stop) before Run returns, so
+  // their audit records are queued before the caller stops the audit writer.
+  impl_->data_pool.Join();
 }
 
 void HttpServer::Shutdown(int grace_ms) {

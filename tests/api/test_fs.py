@@ -6,6 +6,7 @@ import json
 import os
 import pathlib
 import threading
+import time
 
 import pytest
 
@@ -467,3 +468,51 @@ def test_review_edge_cases(team):
     # path_prefix=/ means everything.
     evs = o.get(f"/api/v1/projects/{p}/provenance", params={"path_prefix": "/"}).json()["items"]
     assert any(e["path"] == "/Resources/c.txt" for e in evs)
+
+
+def test_collector_leaves_uploads_in_flight_alone(team, admin):
+    o, b = team["owner"], team["base"]
+    data = blob(5 * MIB)
+    done = {}
+
+    def slow():
+        for i in range(0, len(data), MIB):
+            time.sleep(0.3)
+            yield data[i:i + MIB]
+
+    def upload():
+        done["r"] = o.put(f"{b}/Resources/slow.bin", data=slow(), headers={"Content-Type": "application/octet-stream"})
+
+    t = threading.Thread(target=upload)
+    t.start()
+    while t.is_alive():
+        assert admin.post("/api/v1/admin/fs/gc").status_code == 200  # grace 0: every unreferenced block is old
+        assert admin.post("/api/v1/admin/fsck", params={"repair": "true"}).status_code == 200
+        time.sleep(0.1)
+    t.join()
+    assert done["r"].status_code == 201, done["r"].text
+    assert o.get(f"{b}/Resources/slow.bin", params={"action": "download"}).content == data
+    assert admin.post("/api/v1/admin/fsck", params={"verify": "true"}).json()["healthy"]
+
+
+def test_data_scientists_cannot_delete_or_move_others_entries_wholesale(team):
+    o, ds, b = team["owner"], team["ds"], team["base"]
+    assert put(ds, f"{b}/Resources/dsdir/mine.txt", b"m").status_code == 201
+    assert put(o, f"{b}/Resources/dsdir/owners.txt", b"o").status_code == 201
+    r = ds.delete(f"{b}/Resources/dsdir", params={"recursive": "true"})
+    assert r.status_code == 403 and "others" in r.json()["error"]["message"]
+    r = ds.post(f"{b}/Resources/dsdir", params={"action": "move"}, json={"destination": "Jupyter/stolen"})
+    assert r.status_code == 403
+    assert o.get(f"{b}/Resources/dsdir/owners.txt").status_code == 200
+    assert ds.delete(f"{b}/Resources/dsdir/mine.txt").status_code == 204
+    assert o.delete(f"{b}/Resources/dsdir", params={"recursive": "true"}).status_code == 204
+
+
+def test_mkdirs_through_an_editable_share(team):
+    o, out, p, other = team["owner"], team["outsider"], team["project"], team["other"]
+    assert o.post(f"/api/v1/projects/{p}/shares", json={"dataset": "Resources", "project": other,
+                                                        "permission": "EDITABLE"}).status_code == 201
+    assert out.post(f"/api/v1/projects/{other}/shares/{p}/Resources/accept").status_code == 200
+    r = out.post(f"/api/v1/projects/{other}/datasets/{p}::Resources/newdir/sub", params={"action": "mkdirs"})
+    assert r.status_code == 201, r.text
+    assert o.get(f"{team['base']}/Resources/newdir/sub").json()["type"] == "DIRECTORY"
