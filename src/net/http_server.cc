@@ -160,6 +160,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (auto len = parser_->content_length(); len && *len > srv_.opt.max_body_bytes)
       return OnReadError(http::error::body_limit);
     parser_->body_limit(srv_.opt.max_body_bytes);
+    // No body (most GETs): handle it now, without another read and timer.
+    if (parser_->is_done()) return OnRead({});
     Tcp().expires_after(std::chrono::milliseconds(srv_.opt.read_timeout_ms));
     http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
       self->OnRead(ec);
