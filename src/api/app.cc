@@ -145,10 +145,15 @@ bool App::WantsStream(std::string_view method, std::string_view target) {
     }
     return false;
   };
+  // Also on data threads: calls that may run long (recursive deletes, copies,
+  // fsck, the collector), so they never hold up an HTTP worker's other
+  // connections.
   if (path.rfind("/webhdfs/v1", 0) == 0)
-    return (method == "PUT" && has("op=create")) || (method == "POST" && has("op=append"));
+    return (method == "PUT" && has("op=create")) || (method == "POST" && has("op=append")) ||
+           (method == "DELETE" && has("op=delete"));
   if (path.rfind("/api/v1/projects/", 0) == 0 && path.find("/datasets/") != std::string_view::npos)
-    return method == "PUT" || (method == "POST" && has("action=append"));
+    return method == "PUT" || method == "DELETE" || (method == "POST" && (has("action=append") || has("action=copy")));
+  if (method == "POST" && (path == "/api/v1/admin/fsck" || path == "/api/v1/admin/fs/gc")) return true;
   return false;
 }
 

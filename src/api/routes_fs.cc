@@ -259,7 +259,17 @@ Result<Reply> PostPath(Services& s, Call& c) {
     HOPS_ASSIGN_OR_RETURN(auto st, s.fs.Write(caller, p, fs::WriteMode::kAppend, std::nullopt, SourceOf(c.http)));
     return Reply::Json(FileJson(st, RelPath(p)));
   }
-  if (c.http.body_reader) return BadRequest("only action=append takes a raw body");
+  if (c.http.body_reader) {
+    // A copy runs on a data thread: read its small JSON body here.
+    if (*action != "copy") return BadRequest("only action=append takes a raw body");
+    std::string buf(64 << 10, '\0');
+    for (;;) {
+      HOPS_ASSIGN_OR_RETURN(size_t n, c.http.body_reader->Read(buf.data(), buf.size()));
+      if (n == 0) break;
+      c.http.body.append(buf.data(), n);
+      if (c.http.body.size() > (1u << 20)) return BadRequest("the request body is over 1 MiB");
+    }
+  }
   HOPS_ASSIGN_OR_RETURN(auto body, c.Body(/*allow_empty=*/true));
   if (*action == "mkdirs") {
     HOPS_RETURN_IF_ERROR(body.AllowOnly({"permission"}));
