@@ -68,11 +68,16 @@ struct Stats {
   }
 };
 
+// HOPS_BENCH_READS_ONLY=1 drops the mutations from the mix (to see what they cost).
 int PickOp(std::mt19937_64& rng) {
   static std::vector<double> cum = [] {
+    const bool reads_only = std::getenv("HOPS_BENCH_READS_ONLY") != nullptr;
     std::vector<double> c;
     double s = 0;
-    for (auto& m : kMix) c.push_back(s += m.pct);
+    for (int i = 0; i < kOps; ++i) {
+      bool read = i <= 3 || i == 7;
+      c.push_back(s += (reads_only && !read) ? 0.0 : kMix[i].pct);
+    }
     return c;
   }();
   double x = std::uniform_real_distribution<double>(0, cum.back())(rng);

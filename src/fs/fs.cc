@@ -201,7 +201,8 @@ void FsService::CacheDir(int64_t epoch, const Inode& dir) {
   cache_.dirs[std::to_string(dir.parent_id) + "/" + dir.name] = dir;
 }
 
-Result<FsService::Resolved> FsService::Resolve(meta::Txn& t, Caller& c, const Path& p, bool for_write, bool cached) {
+Result<FsService::Resolved> FsService::Resolve(meta::Txn& t, Caller& c, const Path& p, bool for_write, bool cached,
+                                               std::optional<std::string>* inline_out) {
   Resolved r;
   r.real = p;
   std::optional<Inode> project_root;
@@ -266,7 +267,20 @@ Result<FsService::Resolved> FsService::Resolve(meta::Txn& t, Caller& c, const Pa
         continue;
       }
     }
-    HOPS_ASSIGN_OR_RETURN(auto child, ChildOf(t, r.chain.back().id, r.real[i]));
+    std::optional<Inode> child;
+    if (last && inline_out) {
+      // The file and its inline bytes in one lookup (reads of small files).
+      static const std::string kSql = std::string("SELECT ") + kInodeColsI +
+                                      ", d.data FROM inodes i LEFT JOIN fs_inline d ON d.inode_id = i.id "
+                                      "WHERE i.parent_id = ? AND i.name = ?";
+      HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne(kSql, {r.chain.back().id, r.real[i]}));
+      if (row) {
+        child = InodeFrom(*row);
+        if (!row->IsNull(kInodeColCount)) *inline_out = row->Str(kInodeColCount);
+      }
+    } else {
+      HOPS_ASSIGN_OR_RETURN(child, ChildOf(t, r.chain.back().id, r.real[i]));
+    }
     if (!child) break;
     if (cached && !last && epoch >= 0 && child->dir) CacheDir(epoch, *child);
     r.chain.push_back(std::move(*child));

@@ -196,7 +196,9 @@ class FsService {
 
   // for_write: refuse paths under a subtree lock. cached: directories before
   // the last component may come from the directory cache (read-only calls).
-  Result<Resolved> Resolve(meta::Txn& t, Caller& c, const Path& p, bool for_write, bool cached = false);
+  // inline_out: also fetch the target's inline bytes in the same lookup.
+  Result<Resolved> Resolve(meta::Txn& t, Caller& c, const Path& p, bool for_write, bool cached = false,
+                           std::optional<std::string>* inline_out = nullptr);
   Status Check(Caller& c, const Resolved& r, Need need, const Inode* subject);
   Status RequireOwnSubtree(meta::Txn& t, Caller& c, const Resolved& r, const Inode& n);
   Status Prov(meta::Txn& t, Caller& c, const Resolved& r, const std::string& op, int min_level);

@@ -311,7 +311,8 @@ Result<ReadPlan> FsService::OpenRead(Caller& c, const Path& p, uint64_t offset, 
   int prov = 0;
   HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
     plan = ReadPlan{};
-    HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, false, true));
+    std::optional<std::string> inline_bytes;
+    HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, false, true, &inline_bytes));
     c.ctx.req.target = r.shown().substr(0, 512);
     if (!r.found) return NoSuchPath(r.shown());
     const Inode& f = r.target();
@@ -325,9 +326,8 @@ Result<ReadPlan> FsService::OpenRead(Caller& c, const Path& p, uint64_t offset, 
     plan.length = std::min<uint64_t>(length.value_or(size - offset), size - offset);
     plan.path = r.shown();
     if (f.inline_data) {
-      HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT data FROM fs_inline WHERE inode_id = ?", {f.id}));
-      if (!row) return Internal("the inline data of " + r.shown() + " is missing; run fsck");
-      plan.inline_bytes = row->Str(0);
+      if (!inline_bytes) return Internal("the inline data of " + r.shown() + " is missing; run fsck");
+      plan.inline_bytes = std::move(*inline_bytes);
       if (plan.inline_bytes.size() != size)
         return Internal("the inline data of " + r.shown() + " is damaged; run fsck");
     } else {

@@ -20,6 +20,7 @@ constexpr int64_t kRootId = 1, kProjectsId = 2, kTrashId = 3;
 constexpr const char* kInodeCols = HOPS_INODE_COLS("");
 constexpr const char* kInodeColsI = HOPS_INODE_COLS("i.");
 
+constexpr size_t kInodeColCount = 22;
 Inode InodeFrom(const meta::Row& r);
 Result<std::optional<Inode>> ChildOf(meta::Txn& t, int64_t parent, const std::string& name);
 Result<std::optional<Inode>> InodeById(meta::Txn& t, int64_t id);
