@@ -201,6 +201,7 @@ class FsService {
                            std::optional<std::string>* inline_out = nullptr);
   Status Check(Caller& c, const Resolved& r, Need need, const Inode* subject);
   Status RequireOwnSubtree(meta::Txn& t, Caller& c, const Resolved& r, const Inode& n);
+  Result<Resolved> ResolveXattrTarget(meta::Txn& t, Caller& c, const Path& p);
   Status Prov(meta::Txn& t, Caller& c, const Resolved& r, const std::string& op, int min_level);
   Status DeleteFileRows(meta::Txn& t, int64_t inode_id);
   Result<std::vector<Inode>> CreateMissingDirs(meta::Txn& t, Caller& c, Resolved& r, size_t upto,

@@ -360,17 +360,24 @@ Result<std::map<std::string, std::string>> FsService::GetXattrs(Caller& c, const
   return picked;
 }
 
+// The entry whose xattrs change: it must exist, and the caller may write it
+// (a dataset itself needs a Data Owner).
+Result<FsService::Resolved> FsService::ResolveXattrTarget(meta::Txn& t, Caller& c, const Path& p) {
+  HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, true));
+  c.ctx.req.target = r.shown().substr(0, 512);
+  if (!r.found) return NoSuchPath(r.shown());
+  HOPS_RETURN_IF_ERROR(Check(c, r, r.real.size() == 3 ? Need::kAdmin : Need::kWrite, &r.target()));
+  return r;
+}
+
 Status FsService::SetXattr(Caller& c, const Path& p, const std::string& name, const std::string& value,
                            const std::string& flag) {
   HOPS_RETURN_IF_ERROR(ValidateXattrName(name, true));
   if (value.size() > 65536) return InvalidArgument("an xattr value is at most 65536 bytes");
   if (!flag.empty() && flag != "CREATE" && flag != "REPLACE") return InvalidArgument("flag must be CREATE or REPLACE");
   return store_.Write([&](meta::Txn& t) -> Status {
-    HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, true));
-    c.ctx.req.target = r.shown().substr(0, 512);
-    if (!r.found) return NoSuchPath(r.shown());
+    HOPS_ASSIGN_OR_RETURN(Resolved r, ResolveXattrTarget(t, c, p));
     const Inode& n = r.target();
-    HOPS_RETURN_IF_ERROR(Check(c, r, r.real.size() == 3 ? Need::kAdmin : Need::kWrite, &n));
     HOPS_ASSIGN_OR_RETURN(auto ex, t.QueryOne("SELECT 1 FROM fs_xattrs WHERE inode_id = ? AND name = ?", {n.id, name}));
     if (ex && flag == "CREATE") return AlreadyExists("xattr '" + name + "' already exists (flag CREATE)");
     if (!ex && flag == "REPLACE") return NotFound("no xattr named '" + name + "' to replace (flag REPLACE)");
@@ -390,11 +397,8 @@ Status FsService::SetXattr(Caller& c, const Path& p, const std::string& name, co
 Status FsService::RemoveXattr(Caller& c, const Path& p, const std::string& name) {
   HOPS_RETURN_IF_ERROR(ValidateXattrName(name, true));
   return store_.Write([&](meta::Txn& t) -> Status {
-    HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, true));
-    c.ctx.req.target = r.shown().substr(0, 512);
-    if (!r.found) return NoSuchPath(r.shown());
+    HOPS_ASSIGN_OR_RETURN(Resolved r, ResolveXattrTarget(t, c, p));
     const Inode& n = r.target();
-    HOPS_RETURN_IF_ERROR(Check(c, r, r.real.size() == 3 ? Need::kAdmin : Need::kWrite, &n));
     HOPS_ASSIGN_OR_RETURN(int64_t k, t.Exec("DELETE FROM fs_xattrs WHERE inode_id = ? AND name = ?", {n.id, name}));
     if (k == 0) return NotFound("no xattr named '" + name + "'");
     return platform::RecordMutation(t, c.ctx);

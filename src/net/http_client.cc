@@ -150,6 +150,18 @@ Result<HttpResponse> Connected(const Endpoint& ep, const ClientOptions& opt, Fn&
   }
 }
 
+// Start line and headers shared by buffered and streamed requests.
+template <class Body>
+void StartRequest(http::request<Body>& req, const std::string& method, const std::string& target, const Endpoint& ep,
+                  const std::vector<std::pair<std::string, std::string>>& headers) {
+  req.method_string(method);
+  req.target(target);
+  req.version(11);
+  req.set(http::field::host, ep.host + ":" + ep.port);
+  req.set(http::field::user_agent, "hops-cli");
+  for (const auto& [k, v] : headers) req.set(k, v);
+}
+
 }  // namespace
 
 Result<HttpResponse> HttpClient::SendStream(const std::string& method, const std::string& target,
@@ -157,12 +169,7 @@ Result<HttpResponse> HttpClient::SendStream(const std::string& method, const std
                                             const Source* upload, uint64_t upload_length, const Sink* download) const {
   HOPS_ASSIGN_OR_RETURN(Endpoint ep, ParseEndpoint(opt_.endpoint));
   http::request<http::empty_body> req;
-  req.method_string(method);
-  req.target(target);
-  req.version(11);
-  req.set(http::field::host, ep.host + ":" + ep.port);
-  req.set(http::field::user_agent, "hops-cli");
-  for (const auto& [k, v] : headers) req.set(k, v);
+  StartRequest(req, method, target, ep, headers);
   if (upload) {
     req.set(http::field::content_type, "application/octet-stream");
     req.content_length(upload_length);
@@ -174,12 +181,7 @@ Result<HttpResponse> HttpClient::Send(const std::string& method, const std::stri
                                       const std::vector<std::pair<std::string, std::string>>& headers) const {
   HOPS_ASSIGN_OR_RETURN(Endpoint ep, ParseEndpoint(opt_.endpoint));
   http::request<http::string_body> req;
-  req.method_string(method);
-  req.target(target);
-  req.version(11);
-  req.set(http::field::host, ep.host + ":" + ep.port);
-  req.set(http::field::user_agent, "hops-cli");
-  for (const auto& [k, v] : headers) req.set(k, v);
+  StartRequest(req, method, target, ep, headers);
   if (!body.empty()) {
     req.set(http::field::content_type, "application/json");
     req.body() = body;
