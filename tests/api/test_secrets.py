@@ -32,6 +32,19 @@ def test_no_secret_in_logs_metrics_or_audit(tmp_path):
         # a refused request (413) with a secret in its query string
         requests.post(srv.url + f"/api/v1/projects?token={key}", data=b"x" * (2 << 20),
                       headers={"Content-Type": "application/json"})
+        # WebHDFS carries credentials in the query string (delegation=): both
+        # steps of a CREATE, an OPEN, a listing, and a refused call.
+        admin.post("/api/v1/projects", json={"name": "sec"})
+        fs_key = admin.post("/api/v1/users/me/apikeys",
+                            json={"name": "fs", "scopes": ["DATASET_VIEW", "DATASET_CREATE"]}).json()["key"]
+        secrets += [fs_key, fs_key.split(".", 1)[1]]
+        w = srv.url + "/webhdfs/v1/Projects/sec/Resources"
+        r = requests.put(f"{w}/f.txt?op=CREATE&delegation={fs_key}", data=b"hello", allow_redirects=True)
+        assert r.status_code == 201, r.text
+        assert requests.get(f"{w}/f.txt?op=OPEN&delegation={fs_key}").content == b"hello"
+        requests.get(f"{w}?op=LISTSTATUS&delegation={admin_token}")
+        requests.get(f"{w}/nope?op=GETFILESTATUS&delegation={fs_key}")
+        requests.get(f"{w}?op=LISTSTATUS&delegation={fs_key}x")
         alice.post("/api/v1/auth/logout")
         seen = [admin.get("/metrics").text,
                 admin.get("/api/v1/admin/audit", params={"limit": 1000}).text]
