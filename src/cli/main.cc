@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "cli/table.h"
+#include "core/clock.h"
 #include "net/http_client.h"
 
 namespace json = boost::json;
@@ -611,8 +612,14 @@ int main(int argc, char** argv) {
   fls->callback([&] {
     action = [&]() -> Status {
       HOPS_ASSIGN_OR_RETURN(Remote r, remote(f_path));
-      if (r.rel.empty()) return runAll(client.All(url_of(r)), file_cols);
-      return runAll(client.All(url_of(r), "action=list&limit=1000"), file_cols);
+      auto items = r.rel.empty() ? client.All(url_of(r)) : client.All(url_of(r), "action=list&limit=1000");
+      if (items.ok() && !as_json) {
+        // Tables show times as RFC 3339; --json keeps the milliseconds.
+        for (auto& it : *items)
+          if (auto* m = it.as_object().if_contains("modification_time"); m && m->is_int64())
+            *m = hops::FormatRfc3339(m->as_int64() * 1000);
+      }
+      return runAll(std::move(items), file_cols);
     };
   });
   auto* fstat = fsc->add_subcommand("stat", "show a file's or directory's status");
