@@ -23,6 +23,27 @@ Result<JsonInput> Call::Body(bool allow_empty) const {
   return JsonInput::Parse(http.body, allow_empty);
 }
 
+Result<bool> Call::QueryBool(const std::string& name, bool dflt) const {
+  auto v = Query(name);
+  if (!v) return dflt;
+  std::string l = *v;
+  for (auto& ch : l) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (l.empty() || l == "true" || l == "1") return true;
+  if (l == "false" || l == "0") return false;
+  return BadRequest(name + " must be true or false, got '" + v->substr(0, 40) + "'");
+}
+
+Result<int> ParseMode(std::string_view s) {
+  if (s.empty() || s.size() > 4) return InvalidArgument("permission must be 1 to 4 octal digits, e.g. 750");
+  int v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '7')
+      return InvalidArgument("permission must be octal digits 0-7, e.g. 750; got '" + std::string(s.substr(0, 8)) + "'");
+    v = v * 8 + (c - '0');
+  }
+  return v;
+}
+
 Result<services::PageRequest> Call::Page() const {
   services::PageRequest p;
   if (auto l = Query("limit")) {

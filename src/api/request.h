@@ -52,9 +52,15 @@ struct Call {
   std::optional<std::string> Query(const std::string& name) const;
   // The body as a strict JSON object (415 unless JSON, 400 if malformed).
   Result<JsonInput> Body(bool allow_empty = false) const;
+  // A boolean query parameter: true/false (any case), 1/0, or present without
+  // a value (true); absent gives dflt.
+  Result<bool> QueryBool(const std::string& name, bool dflt) const;
   // limit (1..1000, default 100) and page_token.
   Result<services::PageRequest> Page() const;
 };
+
+// A permission mode in octal, 1 to 4 digits ("750", "1777").
+Result<int> ParseMode(std::string_view s);
 
 // Status -> HTTP status code, in one place.
 int HttpStatusFor(Code code);

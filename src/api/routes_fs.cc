@@ -22,29 +22,12 @@ std::string Octal(int perm) {
   return buf;
 }
 
-Result<int> ParseOctal(const std::string& s) {
-  if (s.empty() || s.size() > 4) return InvalidArgument("permission must be 1 to 4 octal digits, e.g. 750");
-  int v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '7') return InvalidArgument("permission must be octal digits 0-7, e.g. 750; got '" + s + "'");
-    v = v * 8 + (c - '0');
-  }
-  return v;
-}
-
 Result<int64_t> ParseInt(const std::string& what, const std::string& s, int64_t min) {
   int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || p != s.data() + s.size() || v < min)
     return BadRequest(what + " must be an integer" + (min == 0 ? " >= 0" : "") + ", got '" + s.substr(0, 40) + "'");
   return v;
-}
-
-Result<bool> ParseBool(const std::string& what, const std::optional<std::string>& s, bool dflt) {
-  if (!s) return dflt;
-  if (*s == "true" || *s == "1" || s->empty()) return true;
-  if (*s == "false" || *s == "0") return false;
-  return BadRequest(what + " must be true or false");
 }
 
 std::string RelPath(const fs::Path& p) { return fs::JoinPath(p, 2).substr(1); }
@@ -276,12 +259,12 @@ Result<Reply> PostPath(Services& s, Call& c) {
     HOPS_ASSIGN_OR_RETURN(auto perm_s, body.OptString("permission"));
     std::optional<int> perm;
     if (perm_s) {
-      HOPS_ASSIGN_OR_RETURN(perm, ParseOctal(*perm_s));
+      HOPS_ASSIGN_OR_RETURN(perm, ParseMode(*perm_s));
     }
     // 201 when something was created, 200 when the directory was already there.
-    auto before = s.fs.Stat(caller, p);
-    HOPS_ASSIGN_OR_RETURN(auto st, s.fs.Mkdirs(caller, p, perm));
-    return Reply::Json(FileJson(st, RelPath(p)), before.ok() && before->inode.dir ? 200 : 201);
+    bool created = false;
+    HOPS_ASSIGN_OR_RETURN(auto st, s.fs.Mkdirs(caller, p, perm, &created));
+    return Reply::Json(FileJson(st, RelPath(p)), created ? 201 : 200);
   }
   if (*action == "move" || *action == "copy") {
     if (*action == "move") {
@@ -347,24 +330,13 @@ void RegisterFsRoutes(Router& r, Services& s) {
            HOPS_ASSIGN_OR_RETURN(auto body, c.Body());
            HOPS_RETURN_IF_ERROR(body.AllowOnly({"name", "permission", "provenance"}));
            HOPS_ASSIGN_OR_RETURN(auto name, body.String("name"));
-           HOPS_RETURN_IF_ERROR(fs::ValidateName(name));
            HOPS_ASSIGN_OR_RETURN(auto perm_s, body.OptString("permission"));
            HOPS_ASSIGN_OR_RETURN(auto prov, body.OptString("provenance"));
            std::optional<int> perm;
            if (perm_s) {
-             HOPS_ASSIGN_OR_RETURN(perm, ParseOctal(*perm_s));
+             HOPS_ASSIGN_OR_RETURN(perm, ParseMode(*perm_s));
            }
-           if (prov && *prov != "off" && *prov != "state" && *prov != "full")
-             return InvalidArgument("provenance must be off, state or full");
-           fs::Path p{"Projects", c.Param("name"), name};
-           auto st0 = s.fs.Stat(caller, p);
-           if (st0.ok()) return AlreadyExists("a dataset named '" + name + "' already exists");
-           HOPS_ASSIGN_OR_RETURN(auto st, s.fs.Mkdirs(caller, p, perm));
-           if (prov) {
-             fs::Attrs a;
-             a.provenance = *prov;
-             HOPS_ASSIGN_OR_RETURN(st, s.fs.SetAttrs(caller, p, a));
-           }
+           HOPS_ASSIGN_OR_RETURN(auto st, s.fs.CreateDataset(caller, c.Param("name"), name, perm, prov));
            json::object o = FileJson(st, name);
            o["provenance"] = fs::ProvLevelName(st.inode.prov);
            return Reply::Json(o, 201);
@@ -377,10 +349,10 @@ void RegisterFsRoutes(Router& r, Services& s) {
          [&s](Call& c) -> Result<Reply> {
            auto caller = CallerFor(c, "rest");
            HOPS_ASSIGN_OR_RETURN(fs::Path p, ProjectPath(c));
-           HOPS_ASSIGN_OR_RETURN(bool overwrite, ParseBool("overwrite", c.Query("overwrite"), false));
+           HOPS_ASSIGN_OR_RETURN(bool overwrite, c.QueryBool("overwrite", false));
            std::optional<int> perm;
            if (auto ps = c.Query("permission")) {
-             HOPS_ASSIGN_OR_RETURN(perm, ParseOctal(*ps));
+             HOPS_ASSIGN_OR_RETURN(perm, ParseMode(*ps));
            }
            HOPS_ASSIGN_OR_RETURN(
                auto st, s.fs.Write(caller, p, overwrite ? fs::WriteMode::kOverwrite : fs::WriteMode::kCreate, perm,
@@ -405,7 +377,7 @@ void RegisterFsRoutes(Router& r, Services& s) {
          fs::Attrs a;
          HOPS_ASSIGN_OR_RETURN(auto perm_s, body.OptString("permission"));
          if (perm_s) {
-           HOPS_ASSIGN_OR_RETURN(a.perm, ParseOctal(*perm_s));
+           HOPS_ASSIGN_OR_RETURN(a.perm, ParseMode(*perm_s));
          }
          HOPS_ASSIGN_OR_RETURN(a.owner, body.OptString("owner"));
          HOPS_ASSIGN_OR_RETURN(a.group, body.OptString("group"));
@@ -432,7 +404,7 @@ void RegisterFsRoutes(Router& r, Services& s) {
          [&s](Call& c) -> Result<Reply> {
            auto caller = CallerFor(c, "rest");
            HOPS_ASSIGN_OR_RETURN(fs::Path p, ProjectPath(c));
-           HOPS_ASSIGN_OR_RETURN(bool recursive, ParseBool("recursive", c.Query("recursive"), false));
+           HOPS_ASSIGN_OR_RETURN(bool recursive, c.QueryBool("recursive", false));
            HOPS_RETURN_IF_ERROR(s.fs.Delete(caller, p, recursive));
            return Reply::NoContent();
          }},
@@ -509,8 +481,8 @@ void RegisterFsRoutes(Router& r, Services& s) {
 
   r.Add({"POST", "/api/v1/admin/fsck", "admin.fsck", Access::kAdmin, Scope::kAdmin, 200,
          [&s](Call& c) -> Result<Reply> {
-           HOPS_ASSIGN_OR_RETURN(bool repair, ParseBool("repair", c.Query("repair"), false));
-           HOPS_ASSIGN_OR_RETURN(bool verify, ParseBool("verify", c.Query("verify"), false));
+           HOPS_ASSIGN_OR_RETURN(bool repair, c.QueryBool("repair", false));
+           HOPS_ASSIGN_OR_RETURN(bool verify, c.QueryBool("verify", false));
            HOPS_ASSIGN_OR_RETURN(auto rep, s.fs.Fsck(repair, verify));
            auto arr = [](const std::vector<std::string>& v) {
              json::array a;

@@ -96,27 +96,11 @@ Result<int64_t> Num(const Call& c, const char* name, int64_t dflt, int64_t min) 
   return x;
 }
 
-Result<bool> Flag(const Call& c, const char* name, bool dflt) {
-  auto v = c.Query(name);
-  if (!v) return dflt;
-  std::string l = *v;
-  for (auto& ch : l) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  if (l == "true") return true;
-  if (l == "false") return false;
-  return BadRequest(std::string("Invalid value for webhdfs parameter \"") + name + "\": must be true or false");
-}
-
+// The permission parameter, or -1 when absent.
 Result<int> Perm(const Call& c) {
   auto v = c.Query("permission");
   if (!v) return -1;
-  if (v->empty() || v->size() > 4) return BadRequest("Invalid value for webhdfs parameter \"permission\"");
-  int x = 0;
-  for (char ch : *v) {
-    if (ch < '0' || ch > '7')
-      return BadRequest("Invalid value for webhdfs parameter \"permission\": " + v->substr(0, 8));
-    x = x * 8 + (ch - '0');
-  }
-  return x;
+  return ParseMode(*v);
 }
 
 Reply Bool(bool b) { return Reply::Json(json::object{{"boolean", b}}); }
@@ -281,7 +265,7 @@ Result<Reply> Handle(Services& s, Call& c, const std::string& method) {
     if (method != "GET") return wrong_method("GET");
     HOPS_ASSIGN_OR_RETURN(int64_t offset, Num(c, "offset", 0, 0));
     HOPS_ASSIGN_OR_RETURN(int64_t length, Num(c, "length", -1, 0));
-    HOPS_ASSIGN_OR_RETURN(bool noredirect, Flag(c, "noredirect", false));
+    HOPS_ASSIGN_OR_RETURN(bool noredirect, c.QueryBool("noredirect", false));
     if (!data) {
       HOPS_ASSIGN_OR_RETURN(auto st, s.fs.Stat(caller, p));
       if (st.inode.dir) return NotFound("Path is not a file: " + abs);
@@ -294,8 +278,8 @@ Result<Reply> Handle(Services& s, Call& c, const std::string& method) {
   if (op == "CREATE" || op == "APPEND") {
     bool create = op == "CREATE";
     if (create ? method != "PUT" : method != "POST") return wrong_method(create ? "PUT" : "POST");
-    HOPS_ASSIGN_OR_RETURN(bool overwrite, Flag(c, "overwrite", false));
-    HOPS_ASSIGN_OR_RETURN(bool noredirect, Flag(c, "noredirect", false));
+    HOPS_ASSIGN_OR_RETURN(bool overwrite, c.QueryBool("overwrite", false));
+    HOPS_ASSIGN_OR_RETURN(bool noredirect, c.QueryBool("noredirect", false));
     HOPS_ASSIGN_OR_RETURN(int perm, Perm(c));
     HOPS_RETURN_IF_ERROR(Num(c, "replication", 0, 1).status());
     HOPS_RETURN_IF_ERROR(Num(c, "blocksize", 0, 1).status());
@@ -354,7 +338,7 @@ Result<Reply> Handle(Services& s, Call& c, const std::string& method) {
   }
   if (op == "DELETE") {
     if (method != "DELETE") return wrong_method("DELETE");
-    HOPS_ASSIGN_OR_RETURN(bool recursive, Flag(c, "recursive", false));
+    HOPS_ASSIGN_OR_RETURN(bool recursive, c.QueryBool("recursive", false));
     Status st = s.fs.Delete(caller, p, recursive);
     if (st.code() == Code::kNotFound) return Bool(false);
     HOPS_RETURN_IF_ERROR(st);

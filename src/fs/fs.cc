@@ -16,6 +16,13 @@
 namespace hops::fs {
 using platform::Context;
 
+Result<int> ParseProvLevel(const std::string& name) {
+  if (name == "off") return 0;
+  if (name == "state") return 1;
+  if (name == "full") return 2;
+  return InvalidArgument("provenance must be off, state or full");
+}
+
 const char* ProvLevelName(int level) {
   switch (level) {
     case 0:
@@ -477,11 +484,13 @@ Result<std::vector<Inode>> FsService::CreateMissingDirs(meta::Txn& t, Caller& c,
   return made;
 }
 
-Result<FileStatus> FsService::Mkdirs(Caller& c, const Path& p, std::optional<int> perm) {
+Result<FileStatus> FsService::Mkdirs(Caller& c, const Path& p, std::optional<int> perm, bool* created) {
   if (perm && (*perm < 0 || *perm > 07777)) return InvalidArgument("permission must be octal 0 to 7777");
   HOPS_RETURN_IF_ERROR(ValidateNewPath(p));
   FileStatus out;
+  bool made_any = false;
   HOPS_RETURN_IF_ERROR(store_.Write([&](meta::Txn& t) -> Status {
+    made_any = false;
     HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, true));
     Target(c, r.shown());
     if (r.found) {
@@ -489,8 +498,37 @@ Result<FileStatus> FsService::Mkdirs(Caller& c, const Path& p, std::optional<int
       out = StatusOf(r.target(), p.empty() ? "" : p.back(), r.share);
       return Status::Ok();  // mkdirs of an existing directory succeeds, as in HDFS
     }
-    HOPS_ASSIGN_OR_RETURN(auto made, CreateMissingDirs(t, c, r, r.real.size(), perm));
+    HOPS_RETURN_IF_ERROR(CreateMissingDirs(t, c, r, r.real.size(), perm).status());
+    made_any = true;
     out = StatusOf(r.target(), p.back(), r.share);
+    HOPS_RETURN_IF_ERROR(Prov(t, c, r, "mkdir", 1));
+    return platform::RecordMutation(t, c.ctx);
+  }));
+  if (created) *created = made_any;
+  return out;
+}
+
+Result<FileStatus> FsService::CreateDataset(Caller& c, const std::string& project, const std::string& name,
+                                            std::optional<int> perm, std::optional<std::string> provenance) {
+  HOPS_RETURN_IF_ERROR(ValidateName(name));
+  if (perm && (*perm < 0 || *perm > 07777)) return InvalidArgument("permission must be octal 0 to 7777");
+  std::optional<int> level;
+  if (provenance) {
+    HOPS_ASSIGN_OR_RETURN(level, ParseProvLevel(*provenance));
+  }
+  const Path p{"Projects", project, name};
+  FileStatus out;
+  HOPS_RETURN_IF_ERROR(store_.Write([&](meta::Txn& t) -> Status {
+    HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, true));
+    Target(c, r.shown());
+    if (r.found) return AlreadyExists("a dataset named '" + name + "' already exists");
+    HOPS_RETURN_IF_ERROR(CreateMissingDirs(t, c, r, r.real.size(), perm).status());
+    Inode& ds = r.chain.back();
+    if (level && *level != ds.prov) {
+      HOPS_RETURN_IF_ERROR(t.Exec("UPDATE inodes SET prov = ? WHERE id = ?", {int64_t{*level}, ds.id}).status());
+      ds.prov = *level;
+    }
+    out = StatusOf(ds, name, r.share);
     HOPS_RETURN_IF_ERROR(Prov(t, c, r, "mkdir", 1));
     return platform::RecordMutation(t, c.ctx);
   }));

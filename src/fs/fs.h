@@ -154,7 +154,11 @@ class FsService {
   Result<services::Page<FileStatus>> List(Caller& c, const Path& p, const services::PageRequest& page);
   // How many entries of a directory sort after `after` (for WebHDFS batches).
   Result<int64_t> CountAfter(Caller& c, const Path& p, const std::string& after);
-  Result<FileStatus> Mkdirs(Caller& c, const Path& p, std::optional<int> perm);
+  // created (when set): whether any directory was made (false: it existed).
+  Result<FileStatus> Mkdirs(Caller& c, const Path& p, std::optional<int> perm, bool* created = nullptr);
+  // A new dataset /Projects/<project>/<name> (Data Owners); ALREADY_EXISTS if taken.
+  Result<FileStatus> CreateDataset(Caller& c, const std::string& project, const std::string& name,
+                                   std::optional<int> perm, std::optional<std::string> provenance);
   // Streams `src` into the file; creates missing parents. The file appears
   // (or changes) only when all of it is durable.
   Result<FileStatus> Write(Caller& c, const Path& p, WriteMode mode, std::optional<int> perm, const Source& src);
@@ -249,5 +253,7 @@ Status SetProjectRootQuota(meta::Txn& t, const std::string& project, int64_t sto
 Result<std::pair<int64_t, int64_t>> ProjectUsage(meta::Txn& t, const std::string& project);
 
 const char* ProvLevelName(int level);
+// "off", "state" or "full" -> 0, 1, 2.
+Result<int> ParseProvLevel(const std::string& name);
 
 }  // namespace hops::fs

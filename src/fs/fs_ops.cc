@@ -206,14 +206,7 @@ Result<FileStatus> FsService::SetAttrs(Caller& c, const Path& p, const Attrs& a)
       return InvalidArgument("owner and group are names of 1 to 255 bytes without ':'");
   int prov = -1;
   if (a.provenance) {
-    if (*a.provenance == "off")
-      prov = 0;
-    else if (*a.provenance == "state")
-      prov = 1;
-    else if (*a.provenance == "full")
-      prov = 2;
-    else
-      return InvalidArgument("provenance must be off, state or full");
+    HOPS_ASSIGN_OR_RETURN(prov, ParseProvLevel(*a.provenance));
   }
   FileStatus out;
   HOPS_RETURN_IF_ERROR(store_.Write([&](meta::Txn& t) -> Status {

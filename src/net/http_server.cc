@@ -44,6 +44,26 @@ std::string NewRequestId() {
   return id;
 }
 
+// The status line and headers every answer carries.
+template <class Body>
+void SetHeaders(http::response<Body>& res, HttpResponse& r, const std::string& id, bool keep) {
+  res.set(http::field::server, "hopsd");
+  res.set("X-Request-Id", id);
+  if (r.status != 204) res.set(http::field::content_type, r.content_type);
+  for (auto& [k, v] : r.headers) res.set(k, v);
+  res.keep_alive(keep);
+}
+
+// A complete answer with its body in memory.
+http::response<http::string_body> BufferedResponse(HttpResponse& r, const std::string& id, bool keep,
+                                                   unsigned version) {
+  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+  SetHeaders(res, r, id, keep);
+  res.body() = std::move(r.body);
+  res.prepare_payload();
+  return res;
+}
+
 }  // namespace
 
 // One worker: an io_context run by one thread, with its own acceptor on the
@@ -240,14 +260,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void Write(HttpResponse r, const std::string& id, bool keep, unsigned version, bool counted = false) {
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version);
-    res->set(http::field::server, "hopsd");
-    res->set("X-Request-Id", id);
-    if (r.status != 204) res->set(http::field::content_type, r.content_type);
-    for (auto& [k, v] : r.headers) res->set(k, v);
-    res->body() = std::move(r.body);
-    res->keep_alive(keep);
-    res->prepare_payload();
+    auto res = std::make_shared<http::response<http::string_body>>(BufferedResponse(r, id, keep, version));
     Tcp().expires_after(std::chrono::milliseconds(srv_.opt.read_timeout_ms));  // a fresh deadline for the write
     http::async_write(stream_, *res,
                       [self = this->shared_from_this(), res, keep, counted](beast::error_code ec, size_t) {
@@ -426,12 +439,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // Writes the header and then the streamed body of `resp` (on a data thread).
   beast::error_code WriteStreamed(HttpResponse& resp, const std::string& id, bool& keep, unsigned version) {
     http::response<http::empty_body> head{static_cast<http::status>(resp.status), version};
-    head.set(http::field::server, "hopsd");
-    head.set("X-Request-Id", id);
-    head.set(http::field::content_type, resp.content_type);
-    for (auto& [k, v] : resp.headers) head.set(k, v);
+    SetHeaders(head, resp, id, keep);
     head.content_length(static_cast<uint64_t>(resp.stream_length));
-    head.keep_alive(keep);
     http::response_serializer<http::empty_body> sr{head};
     beast::error_code ec = OnIo([&](auto cb) { http::async_write_header(stream_, sr, std::move(cb)); });
     if (ec) return ec;
@@ -501,14 +510,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (resp.stream) {
       ec = WriteStreamed(resp, req.request_id, keep, version);
     } else {
-      http::response<http::string_body> res{static_cast<http::status>(resp.status), version};
-      res.set(http::field::server, "hopsd");
-      res.set("X-Request-Id", req.request_id);
-      if (resp.status != 204) res.set(http::field::content_type, resp.content_type);
-      for (auto& [k, v] : resp.headers) res.set(k, v);
-      res.body() = std::move(resp.body);
-      res.keep_alive(keep);
-      res.prepare_payload();
+      auto res = BufferedResponse(resp, req.request_id, keep, version);
       ec = OnIo([&](auto cb) { http::async_write(stream_, res, std::move(cb)); });
     }
     // Unauthenticated requests are not drained: nobody may hold a data

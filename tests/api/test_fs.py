@@ -442,6 +442,11 @@ def test_review_edge_cases(team):
     r = o.post(b, json={"name": "provbad", "provenance": "all"})
     assert r.status_code == 422
     assert o.get(f"{b}/provbad").status_code == 404
+    r = o.post(b, json={"name": "Logs"})
+    assert r.status_code == 409 and "already exists" in r.json()["error"]["message"]
+    r = o.post(b, json={"name": "provfull", "provenance": "full", "permission": "750"})
+    assert r.status_code == 201 and r.json()["provenance"] == "full" and r.json()["permission"] == "0750"
+    assert o.get(f"{b}/provfull").json()["provenance"] == "full"
     assert o.get(f"{b}/Logs").json()["provenance"] == "state"
     assert all("provenance" in d for d in o.get(b).json()["items"])
     # Names must be UTF-8; an empty PATCH says what it takes.
