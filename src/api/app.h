@@ -89,6 +89,8 @@ void RegisterProjectRoutes(Router& r, Services& s);
 void RegisterAdminRoutes(Router& r, Services& s);
 void RegisterFsRoutes(Router& r, Services& s);
 void RegisterWebHdfsRoutes(Router& r, Services& s);
+// The request body as a source of bytes (streamed or buffered), for writes.
+fs::Source SourceOf(net::HttpRequest& http);
 // A file's bytes as a reply: in memory when small, streamed when large.
 Result<Reply> ReadReply(fs::FsService& fs, fs::ReadPlan plan, int status);
 // A WebHDFS RemoteException answer for a failed WebHDFS call.

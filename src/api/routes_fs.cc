@@ -98,6 +98,9 @@ Result<std::optional<std::pair<uint64_t, uint64_t>>> ParseRange(std::string_view
   return std::optional<std::pair<uint64_t, uint64_t>>{{a, std::min(b, size - 1)}};
 }
 
+}  // namespace
+
+// The request body as a source of bytes: streamed, or the buffered body.
 fs::Source SourceOf(net::HttpRequest& http) {
   if (!http.body_reader) {
     auto offset = std::make_shared<size_t>(0);
@@ -110,8 +113,6 @@ fs::Source SourceOf(net::HttpRequest& http) {
   }
   return [&http](char* buf, size_t n) -> Result<size_t> { return http.body_reader->Read(buf, n); };
 }
-
-}  // namespace
 
 // Small reads are answered from memory; larger ones stream from a data thread.
 Result<Reply> ReadReply(fs::FsService& fs, fs::ReadPlan plan, int status) {

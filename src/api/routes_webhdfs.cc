@@ -292,18 +292,7 @@ Result<Reply> Handle(Services& s, Call& c, const std::string& method) {
       if (!create && !st.ok()) return st.status();
       return Redirect(c, noredirect);
     }
-    fs::Source src;
-    if (c.http.body_reader) {
-      src = [&c](char* buf, size_t n) { return c.http.body_reader->Read(buf, n); };
-    } else {
-      auto off = std::make_shared<size_t>(0);
-      src = [&c, off](char* buf, size_t n) -> Result<size_t> {
-        size_t k = std::min(n, c.http.body.size() - *off);
-        std::memcpy(buf, c.http.body.data() + *off, k);
-        *off += k;
-        return k;
-      };
-    }
+    fs::Source src = SourceOf(c.http);
     HOPS_ASSIGN_OR_RETURN(
         auto st,
         s.fs.Write(caller, p,
