@@ -36,6 +36,18 @@ net::HttpResponse ErrorResponse(const Status& st, const std::string& request_id)
   return r;
 }
 
+// A project certificate acts inside its project only: project routes (the
+// services check that the project is the certificate's), WebHDFS (HopsFS
+// checks the paths), the caller's own account and the project list.
+Status CertificateReach(const Route& route, const platform::Principal& who) {
+  const std::string& p = route.pattern;
+  if (p.rfind("/api/v1/projects/{name}", 0) == 0 || p.rfind("/webhdfs/v1", 0) == 0) return Status::Ok();
+  if (route.method == "GET" && (p == "/api/v1/users/me" || p == "/api/v1/projects" || p == "/api/v1/openapi.json"))
+    return Status::Ok();
+  return PermissionDenied("a certificate of project '" + who.only_project + "' acts inside that project only; " +
+                          route.method + " " + p + " needs a password login or an API key");
+}
+
 }  // namespace
 
 Result<std::unique_ptr<App>> App::Create(const Config& config, std::string* generated_admin_password) {
@@ -61,6 +73,16 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, std::string* gene
   ps.quota_gpu_hours = config.Int("quota_gpu_hours");
   ps.fs_default_provenance = static_cast<int>(config.Int("fs_default_provenance"));
   app->projects_ = std::make_unique<services::ProjectService>(*app->store_, ps);
+  std::string pki_dir = config.Str("pki_dir");
+  if (pki_dir.empty()) pki_dir = (std::filesystem::path(config.Str("data_dir")) / "pki").string();
+  HOPS_ASSIGN_OR_RETURN(app->ca_, platform::CertificateAuthority::Open(pki_dir, Clock::Real()));
+  services::CertSettings cs;
+  cs.member_days = config.Int("pki_member_cert_days");
+  cs.service_max_hours = config.Int("pki_service_cert_max_hours");
+  cs.service_default_hours = std::min<int64_t>(cs.service_default_hours, cs.service_max_hours);
+  app->certs_ = std::make_unique<services::CertService>(*app->store_, *app->ca_, cs);
+  app->users_->set_certs(app->certs_.get());
+  app->projects_->set_certs(app->certs_.get());
   std::string blocks_dir = config.Str("fs_blocks_dir");
   if (blocks_dir.empty()) blocks_dir = (std::filesystem::path(config.Str("data_dir")) / "blocks").string();
   HOPS_ASSIGN_OR_RETURN(app->blocks_, fs::NewLocalBlockStore(blocks_dir));
@@ -90,7 +112,8 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, std::string* gene
 
   app->audit_service_ = std::make_unique<services::AuditService>(*app->store_);
   app->services_.reset(
-      new Services{*app->store_, *app->users_, *app->projects_, *app->audit_service_, app->metrics_, *app->fs_});
+      new Services{*app->store_, *app->users_, *app->projects_, *app->audit_service_, app->metrics_, *app->fs_,
+                   *app->certs_});
   RegisterSystemRoutes(app->router_, *app->services_);
   RegisterAuthRoutes(app->router_, *app->services_);
   RegisterUserRoutes(app->router_, *app->services_);
@@ -98,6 +121,7 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, std::string* gene
   RegisterAdminRoutes(app->router_, *app->services_);
   RegisterFsRoutes(app->router_, *app->services_);
   RegisterWebHdfsRoutes(app->router_, *app->services_);
+  RegisterPkiRoutes(app->router_, *app->services_);
   int64_t interval = config.Int("fs_gc_interval_s");
   if (interval > 0) {
     App* raw = app.get();
@@ -175,8 +199,10 @@ net::HttpResponse App::Handle(net::HttpRequest& req) {
     resp = ErrorResponse(st, req.request_id);
   }
   for (auto [k, v] : {std::pair{"X-Content-Type-Options", "nosniff"}, std::pair{"Cache-Control", "no-store"},
-                      std::pair{"X-Frame-Options", "DENY"}})
+                      std::pair{"X-Frame-Options", "DENY"}, std::pair{"Referrer-Policy", "no-referrer"},
+                      std::pair{"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"}})
     resp.headers.emplace_back(k, v);
+  if (req.tls) resp.headers.emplace_back("Strict-Transport-Security", "max-age=31536000");
   int64_t us = SteadyMicros() - ctx.req.start_us;
   metrics_.Observe(MethodLabel(req.method), route_label, resp.status, us);
   // A service records successful mutations in their own transaction; any
@@ -256,13 +282,18 @@ net::HttpResponse App::Dispatch(net::HttpRequest& req, platform::Context& ctx, s
         if (p.key == "delegation" && p.has_value && !p.value.empty())
           authz = (std::string(p.value).rfind("hops_", 0) == 0 ? "ApiKey " : "Bearer ") + std::string(p.value);
     }
-    auto who = auth_->Authenticate(authz);
+    // Credentials in a header win; otherwise a verified client certificate (mutual TLS).
+    auto who = authz.empty() && !req.peer_cert_serial.empty() ? auth_->AuthenticateCertificate(req.peer_cert_serial)
+                                                               : auth_->Authenticate(authz);
     if (!who.ok()) {
       auto r = fail(who.status());
       r.headers.emplace_back("WWW-Authenticate", "Bearer, ApiKey");
       return r;
     }
     ctx.who = std::move(who).value();
+    if (ctx.who.method == platform::AuthMethod::kCertificate) {
+      if (auto st = CertificateReach(route, ctx.who); !st.ok()) return fail(st);
+    }
     if (route.scope && !ctx.who.HasScope(*route.scope))
       return fail(PermissionDenied(std::string("this API key lacks the ") + platform::ScopeName(*route.scope) +
                                             " scope that " + req.method + " " + route.pattern + " needs"));

@@ -19,6 +19,7 @@
 #include "platform/audit.h"
 #include "platform/auth.h"
 #include "services/audit.h"
+#include "services/certs.h"
 #include "services/projects.h"
 #include "services/users.h"
 
@@ -32,6 +33,7 @@ struct Services {
   services::AuditService& audit;
   Metrics& metrics;
   fs::FsService& fs;
+  services::CertService& certs;
 };
 
 class App {
@@ -53,6 +55,7 @@ class App {
 
   const Router& router() const { return router_; }
   meta::Store& store() { return *store_; }
+  const platform::CertificateAuthority& ca() const { return *ca_; }
   platform::AuditWriter& audit() { return *audit_; }
 
  private:
@@ -65,6 +68,8 @@ class App {
   std::unique_ptr<meta::Store> store_;
   std::unique_ptr<platform::Authenticator> auth_;
   std::unique_ptr<platform::AuditWriter> audit_;
+  std::unique_ptr<platform::CertificateAuthority> ca_;
+  std::unique_ptr<services::CertService> certs_;
   std::unique_ptr<services::UserService> users_;
   std::unique_ptr<services::ProjectService> projects_;
   std::unique_ptr<services::AuditService> audit_service_;
@@ -89,6 +94,7 @@ void RegisterProjectRoutes(Router& r, Services& s);
 void RegisterAdminRoutes(Router& r, Services& s);
 void RegisterFsRoutes(Router& r, Services& s);
 void RegisterWebHdfsRoutes(Router& r, Services& s);
+void RegisterPkiRoutes(Router& r, Services& s);
 // The request body as a source of bytes (streamed or buffered), for writes.
 fs::Source SourceOf(net::HttpRequest& http);
 // A file's bytes as a reply: in memory when small, streamed when large.

@@ -240,7 +240,9 @@ Result<Reply> Handle(Services& s, Call& c, const std::string& method) {
   }
   if (op == "GETHOMEDIRECTORY") {
     if (method != "GET") return wrong_method("GET");
-    return Reply::Json(json::object{{"Path", "/Projects"}});
+    // A project certificate's home is its project.
+    const std::string& only = c.ctx.who.only_project;
+    return Reply::Json(json::object{{"Path", only.empty() ? std::string("/Projects") : "/Projects/" + only}});
   }
   if (op == "GETXATTRS") {
     if (method != "GET") return wrong_method("GET");

@@ -16,6 +16,7 @@
 
 #include "cli/table.h"
 #include "core/clock.h"
+#include "core/crypto.h"
 #include "net/http_client.h"
 
 namespace json = boost::json;
@@ -28,6 +29,7 @@ namespace {
 struct Saved {
   std::string endpoint = "http://127.0.0.1:8181";
   std::string token, api_key, ca_file, username;
+  std::string cert_file, key_file;  // mutual TLS with a project certificate instead of a token
 };
 
 fs::path ConfigDir() {
@@ -54,6 +56,8 @@ Saved LoadSaved() {
       get("api_key", &s.api_key);
       get("ca_file", &s.ca_file);
       get("username", &s.username);
+      get("cert_file", &s.cert_file);
+      get("key_file", &s.key_file);
     }
   }
   if (const char* e = std::getenv("HOPS_ENDPOINT")) s.endpoint = e;
@@ -69,6 +73,8 @@ Status Save(const Saved& s) {
   if (!s.token.empty()) o["token"] = s.token;
   if (!s.api_key.empty()) o["api_key"] = s.api_key;
   if (!s.ca_file.empty()) o["ca_file"] = s.ca_file;
+  if (!s.cert_file.empty()) o["cert_file"] = s.cert_file;
+  if (!s.key_file.empty()) o["key_file"] = s.key_file;
   fs::path tmp = dir / "config.json.tmp";
   {
     // Created 0600 from the start: the file holds a token or an API key.
@@ -117,13 +123,9 @@ class Client {
   explicit Client(Saved s) : saved_(std::move(s)) {}
   Result<json::value> Call(const std::string& method, const std::string& target, const json::value* body = nullptr,
                            bool auth = true) const {
-    hops::net::HttpClient http({saved_.endpoint, saved_.ca_file, 30000});
+    hops::net::HttpClient http(Options());
     std::vector<std::pair<std::string, std::string>> headers;
-    if (auth) {
-      if (!saved_.api_key.empty()) headers.emplace_back("Authorization", "ApiKey " + saved_.api_key);
-      else if (!saved_.token.empty()) headers.emplace_back("Authorization", "Bearer " + saved_.token);
-      else return hops::Unauthenticated("not logged in; run `hops login` first");
-    }
+    if (auth) HOPS_RETURN_IF_ERROR(AddAuth(headers));
     auto res = http.Send(method, target, body ? json::serialize(*body) : "", headers);
     if (!res.ok()) return res.status();
     if (res->status >= 400) return ErrorOf(*res);
@@ -139,10 +141,8 @@ class Client {
                                          const hops::net::HttpClient::Source* upload, uint64_t length,
                                          const hops::net::HttpClient::Sink* download,
                                          std::vector<std::pair<std::string, std::string>> headers = {}) const {
-    hops::net::HttpClient http({saved_.endpoint, saved_.ca_file, 30000});
-    if (!saved_.api_key.empty()) headers.emplace_back("Authorization", "ApiKey " + saved_.api_key);
-    else if (!saved_.token.empty()) headers.emplace_back("Authorization", "Bearer " + saved_.token);
-    else return hops::Unauthenticated("not logged in; run `hops login` first");
+    hops::net::HttpClient http(Options());
+    HOPS_RETURN_IF_ERROR(AddAuth(headers));
     auto res = http.SendStream(method, target, headers, upload, length, download);
     if (!res.ok()) return res.status();
     if (res->status >= 400) return ErrorOf(*res);
@@ -181,8 +181,23 @@ class Client {
     return all;
   }
   Saved& saved() { return saved_; }
+  hops::net::ClientOptions Options() const {
+    hops::net::ClientOptions o;
+    o.endpoint = saved_.endpoint;
+    o.ca_file = saved_.ca_file;
+    o.cert_file = saved_.cert_file;
+    o.key_file = saved_.key_file;
+    return o;
+  }
 
  private:
+  // An API key, else a session token, else the client certificate (mutual TLS) alone.
+  Status AddAuth(std::vector<std::pair<std::string, std::string>>& headers) const {
+    if (!saved_.api_key.empty()) headers.emplace_back("Authorization", "ApiKey " + saved_.api_key);
+    else if (!saved_.token.empty()) headers.emplace_back("Authorization", "Bearer " + saved_.token);
+    else if (saved_.cert_file.empty()) return hops::Unauthenticated("not logged in; run `hops login` first");
+    return Status::Ok();
+  }
   Saved saved_;
 };
 
@@ -233,6 +248,44 @@ void PrintObject(const json::value& v) {
   std::cout << hops::cli::RenderTable({"FIELD", "VALUE"}, rows);
 }
 
+// Fetches the platform CA from an https endpoint once (without verifying the
+// server: nothing is trusted yet), shows its fingerprint, asks for consent
+// (or takes --trust-ca) and saves it next to the config.
+Status FetchPlatformCa(Saved& s, bool trust) {
+  hops::net::ClientOptions o;
+  o.endpoint = s.endpoint;
+  o.insecure = true;
+  auto r = hops::net::HttpClient(o).Send("GET", "/pki/ca.pem", "", {});
+  if (!r.ok()) return r.status();
+  std::string fp = hops::crypto::CertFingerprint(r->body);
+  if (r->status != 200 || fp.empty())
+    return hops::Unavailable("the server did not hand out a platform CA at /pki/ca.pem; use --ca-file");
+  std::cerr << "Platform CA of " << s.endpoint << "\n  SHA-256 fingerprint " << fp
+            << "\n  (hopsd prints it at start; compare before you trust it)\n";
+  if (!trust) {
+    if (!isatty(STDIN_FILENO))
+      return hops::InvalidArgument("not trusting the platform CA without consent: pass --trust-ca after checking the "
+                                   "fingerprint, or --ca-file FILE");
+    std::cerr << "Trust this CA? [y/N] ";
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer != "y" && answer != "Y" && answer != "yes") return hops::InvalidArgument("the platform CA was not trusted");
+  }
+  fs::path dir = ConfigDir();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  std::string host;
+  for (char c : s.endpoint.substr(8))
+    host += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_';
+  fs::path file = dir / ("ca-" + host + ".pem");
+  std::ofstream out(file, std::ios::trunc);
+  out << r->body;
+  if (!out) return hops::Internal("cannot write " + file.string());
+  s.ca_file = file.string();
+  std::cerr << "Saved the platform CA to " << file.string() << "\n";
+  return Status::Ok();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -274,23 +327,40 @@ int main(int argc, char** argv) {
   };
 
   // login / logout / whoami
-  std::string l_user, l_password, l_key, l_ca;
-  bool l_password_stdin = false;
+  std::string l_user, l_password, l_key, l_ca, l_cert, l_certkey;
+  bool l_password_stdin = false, l_trust_ca = false;
   auto* login = app.add_subcommand("login", "log in and save the credentials");
   login->add_option("endpoint", endpoint_flag, "server URL, e.g. http://127.0.0.1:8181");
   login->add_option("-u,--user", l_user, "username (password from --password, $HOPS_PASSWORD or a prompt)");
   login->add_option("-p,--password", l_password, "password (prefer the prompt or $HOPS_PASSWORD)");
   login->add_flag("--password-stdin", l_password_stdin, "read the password from standard input");
   login->add_option("-k,--api-key", l_key, "log in with an API key instead");
-  login->add_option("--ca-file", l_ca, "PEM file of the CA to trust for https");
+  login->add_option("--ca-file", l_ca, "PEM file of the CA to trust for https (default: fetch the platform CA once)");
+  login->add_flag("--trust-ca", l_trust_ca, "accept the fetched platform CA without asking (check its fingerprint)");
+  login->add_option("--cert", l_cert, "log in with a project certificate (mutual TLS): PEM certificate file");
+  login->add_option("--key", l_certkey, "the PEM private key of --cert");
   login->callback([&] {
     action = [&]() -> Status {
       Saved& s = client.saved();
+      const bool new_endpoint = !endpoint_flag.empty() && endpoint_flag != s.endpoint;
       if (!endpoint_flag.empty()) s.endpoint = endpoint_flag;
-      if (!l_ca.empty()) s.ca_file = fs::absolute(l_ca).string();
+      if (!l_ca.empty()) {
+        s.ca_file = fs::absolute(l_ca).string();
+      } else if (s.endpoint.rfind("https://", 0) == 0 && (s.ca_file.empty() || new_endpoint)) {
+        HOPS_RETURN_IF_ERROR(FetchPlatformCa(s, l_trust_ca));
+      }
       s.token.clear();
       s.api_key.clear();
-      if (!l_key.empty()) {
+      s.cert_file.clear();
+      s.key_file.clear();
+      if (!l_cert.empty()) {
+        if (l_certkey.empty()) return hops::InvalidArgument("--cert needs --key (the certificate's private key)");
+        s.cert_file = fs::absolute(l_cert).string();
+        s.key_file = fs::absolute(l_certkey).string();
+        auto me = client.Call("GET", "/api/v1/users/me");
+        if (!me.ok()) return me.status();
+        s.username = std::string(me->at("username").as_string());
+      } else if (!l_key.empty()) {
         s.api_key = l_key;
         auto me = client.Call("GET", "/api/v1/users/me");
         if (!me.ok()) return me.status();
@@ -863,6 +933,122 @@ int main(int argc, char** argv) {
   });
   admin->add_subcommand("gc", "run the HopsFS block collector now")->callback([&] {
     action = [&] { return run(client.Call("POST", "/api/v1/admin/fs/gc")); };
+  });
+
+  // ---- cert: project-member and service certificates
+  auto* cert = app.add_subcommand("cert", "project certificates for mutual TLS (member and service)");
+  cert->require_subcommand(1);
+  std::string c_project, c_serial, c_out = ".", c_password, c_purpose, c_for, c_reason;
+  int c_hours = 0;
+  bool c_all = false;
+  // Writes what a bundle answer holds: key (0600), certificate, chain and, for members, the PKCS#12 file.
+  auto save_bundle = [&](const json::value& b) -> Status {
+    fs::path dir = c_out;
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    auto write = [&](const std::string& name, const std::string& data, bool secret) -> Status {
+      fs::path f = dir / name;
+      mode_t old = umask(secret ? 077 : 022);
+      std::ofstream o(f, std::ios::binary | std::ios::trunc);
+      o << data;
+      umask(old);
+      if (secret) ::chmod(f.c_str(), 0600);
+      if (!o) return hops::Internal("cannot write " + f.string());
+      return Status::Ok();
+    };
+    auto& o = b.as_object();
+    HOPS_RETURN_IF_ERROR(write("key.pem", std::string(o.at("key_pem").as_string()), true));
+    HOPS_RETURN_IF_ERROR(write("cert.pem", std::string(o.at("certificate_pem").as_string()), false));
+    HOPS_RETURN_IF_ERROR(write("chain.pem", std::string(o.at("chain_pem").as_string()), false));
+    if (auto* p12 = o.if_contains("pkcs12_base64"); p12 && p12->is_string()) {
+      std::string text(p12->as_string()), raw;
+      for (auto& ch : text) ch = ch == '+' ? '-' : ch == '/' ? '_' : ch;
+      while (!text.empty() && text.back() == '=') text.pop_back();
+      if (!hops::crypto::Base64UrlDecode(text, &raw)) return hops::Internal("the server sent a malformed PKCS#12 file");
+      HOPS_RETURN_IF_ERROR(write("bundle.p12", raw, true));
+    }
+    json::object shown{{"serial", o.at("serial")}, {"subject", o.at("subject")}, {"not_after", o.at("not_after")},
+                       {"directory", fs::absolute(dir).string()}};
+    out(shown);
+    return Status::Ok();
+  };
+  auto certs_of = [&](const std::string& project) { return "/api/v1/projects/" + Encode(project) + "/certificates"; };
+  auto* cls = cert->add_subcommand("ls", "list the project's certificates (all for Data Owners)");
+  cls->alias("list");
+  cls->add_option("project", c_project)->required();
+  cls->add_flag("--all", c_all, "include revoked certificates");
+  cls->callback([&] {
+    action = [&]() -> Status {
+      auto r = client.Call("GET", certs_of(c_project) + (c_all ? "?include_revoked=true" : ""));
+      if (!r.ok()) return r.status();
+      out(r->at("items"), {"serial", "kind", "username", "purpose", "not_after", "status"});
+      return Status::Ok();
+    };
+  });
+  auto* cshow = cert->add_subcommand("show", "your member certificate in a project");
+  cshow->add_option("project", c_project)->required();
+  cshow->callback([&] { action = [&] { return run(client.Call("GET", certs_of(c_project) + "/me")); }; });
+  auto* cbundle = cert->add_subcommand("bundle", "download your member bundle: key.pem, cert.pem, chain.pem, bundle.p12");
+  cbundle->add_option("project", c_project)->required();
+  cbundle->add_option("-o,--out", c_out, "directory to write into (default: .)");
+  cbundle->add_option("--password", c_password, "PKCS#12 password (else $HOPS_BUNDLE_PASSWORD or a prompt)");
+  cbundle->callback([&] {
+    action = [&]() -> Status {
+      if (c_password.empty()) {
+        if (const char* p = std::getenv("HOPS_BUNDLE_PASSWORD")) c_password = p;
+        else c_password = ReadSecret("password for bundle.p12: ");
+      }
+      json::value body = json::object{{"password", c_password}};
+      auto r = client.Call("POST", certs_of(c_project) + "/me/bundle", &body);
+      if (!r.ok()) return r.status();
+      return save_bundle(*r);
+    };
+  });
+  auto* crot = cert->add_subcommand("rotate", "revoke your member certificate and get a new one");
+  crot->add_option("project", c_project)->required();
+  crot->callback([&] { action = [&] { return run(client.Call("POST", certs_of(c_project) + "/me/rotate")); }; });
+  auto* csvc = cert->add_subcommand("service", "a short-lived certificate for a job or service (key.pem, cert.pem, chain.pem)");
+  csvc->add_option("project", c_project)->required();
+  csvc->add_option("--hours", c_hours, "lifetime in hours (server default 4)");
+  csvc->add_option("--purpose", c_purpose, "what it is for, e.g. a job name");
+  csvc->add_option("--for", c_for, "another member (Data Owners only)");
+  csvc->add_option("-o,--out", c_out, "directory to write into (default: .)");
+  csvc->callback([&] {
+    action = [&]() -> Status {
+      json::object body;
+      if (c_hours) body["hours"] = c_hours;
+      if (!c_purpose.empty()) body["purpose"] = c_purpose;
+      if (!c_for.empty()) body["username"] = c_for;
+      json::value v = body;
+      auto r = client.Call("POST", certs_of(c_project) + "/service", &v);
+      if (!r.ok()) return r.status();
+      return save_bundle(*r);
+    };
+  });
+  auto* cren = cert->add_subcommand("renew", "renew a service certificate before it expires (a new key)");
+  cren->add_option("project", c_project)->required();
+  cren->add_option("serial", c_serial)->required();
+  cren->add_option("--hours", c_hours, "lifetime in hours");
+  cren->add_option("-o,--out", c_out, "directory to write into (default: .)");
+  cren->callback([&] {
+    action = [&]() -> Status {
+      json::object body;
+      if (c_hours) body["hours"] = c_hours;
+      json::value v = body;
+      auto r = client.Call("POST", certs_of(c_project) + "/" + Encode(c_serial) + "/renew", &v);
+      if (!r.ok()) return r.status();
+      return save_bundle(*r);
+    };
+  });
+  auto* crev = cert->add_subcommand("revoke", "revoke a certificate (yours, or any as a Data Owner)");
+  crev->add_option("project", c_project)->required();
+  crev->add_option("serial", c_serial)->required();
+  crev->add_option("--reason", c_reason, "key_compromise, superseded, affiliation_changed, cessation_of_operation");
+  crev->callback([&] {
+    action = [&] {
+      return run(client.Call("DELETE", certs_of(c_project) + "/" + Encode(c_serial) +
+                                           (c_reason.empty() ? "" : "?reason=" + Encode(c_reason))));
+    };
   });
 
   try {

@@ -20,8 +20,13 @@ const std::vector<Setting>& AllSettings() {
       {"read_timeout_ms", "30000", "time allowed to read one request once it has started"},
       {"idle_timeout_ms", "60000", "keep-alive connections idle longer than this are closed"},
       {"shutdown_grace_ms", "10000", "on SIGTERM, how long in-flight requests may take to drain"},
-      {"tls_cert", "", "PEM certificate chain; with tls_key, the listener speaks HTTPS"},
+      {"plain_http", "false", "serve plain HTTP instead of HTTPS; refused unless listen is a loopback address"},
+      {"tls_hostnames", "", "comma-separated host names and addresses the server certificate covers besides localhost and 127.0.0.1"},
+      {"tls_cert", "", "operator-given PEM server certificate chain (with tls_key) instead of one issued by the platform CA"},
       {"tls_key", "", "PEM private key for tls_cert"},
+      {"pki_dir", "", "directory of the platform CA (root, intermediate, server certificate); empty means <data_dir>/pki"},
+      {"pki_member_cert_days", "365", "lifetime of project-member certificates in days"},
+      {"pki_service_cert_max_hours", "24", "longest lifetime of a service (job) certificate in hours"},
       {"session_ttl_s", "86400", "lifetime of a session token from login"},
       {"reset_admin_password", "false", "at start, set the admin password to HOPS_ADMIN_PASSWORD and unlock it (audited)"},
       {"allow_registration", "false", "let anyone register; accounts then wait for admin approval"},
@@ -84,6 +89,11 @@ bool ParseInt(const std::string& s, int64_t* out) {
   return true;
 }
 
+std::string Underscored(std::string k) {
+  std::replace(k.begin(), k.end(), '-', '_');
+  return k;
+}
+
 bool IsBoolText(const std::string& v) {
   return v == "true" || v == "false" || v == "1" || v == "0" || v == "yes" || v == "no";
 }
@@ -120,6 +130,9 @@ Result<Config> Config::Load(int argc, const char* const* argv) {
     if (eq != std::string::npos) {
       v = k.substr(eq + 1);
       k = k.substr(0, eq);
+    } else if (const Setting* bs = Find(Underscored(k)); bs && (std::string_view(bs->def) == "true" || std::string_view(bs->def) == "false") &&
+               (i + 1 >= argc || std::string(argv[i + 1]).rfind("--", 0) == 0 || !IsBoolText(argv[i + 1]))) {
+      v = "true";  // a bare boolean flag, e.g. --plain-http
     } else if (i + 1 < argc) {
       v = argv[++i];
     } else {
@@ -175,6 +188,17 @@ Status Config::Validate() const {
   }
   if (Str("tls_cert").empty() != Str("tls_key").empty())
     return InvalidArgument("tls_cert and tls_key must be given together");
+  if (Bool("plain_http")) {
+    std::string host = Str("listen").substr(0, Str("listen").rfind(':'));
+    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    if (host != "localhost" && host != "::1" && host.rfind("127.", 0) != 0)
+      return InvalidArgument("plain_http serves unencrypted HTTP and is allowed only on a loopback address "
+                             "(127.0.0.1, ::1, localhost), not on '" + host + "'; drop --plain-http to serve HTTPS");
+  }
+  if (Int("pki_member_cert_days") < 1 || Int("pki_member_cert_days") > 3650)
+    return InvalidArgument("pki_member_cert_days must be 1 to 3650");
+  if (Int("pki_service_cert_max_hours") < 1 || Int("pki_service_cert_max_hours") > 168)
+    return InvalidArgument("pki_service_cert_max_hours must be 1 to 168");
   const std::string& lvl = Str("log_level");
   if (lvl != "trace" && lvl != "debug" && lvl != "info" && lvl != "warn" && lvl != "error")
     return InvalidArgument("log_level must be trace, debug, info, warn or error");

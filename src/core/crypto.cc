@@ -5,7 +5,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <openssl/pem.h>
 #include <openssl/sha.h>
+#include <openssl/x509.h>
 
 #include <cstdlib>
 
@@ -72,6 +74,13 @@ std::string Base64Url(std::string_view raw) {
   return out;
 }
 
+std::string Base64(std::string_view raw) {
+  std::string out = Base64Url(raw);
+  for (auto& c : out) c = c == '-' ? '+' : c == '_' ? '/' : c;
+  while (out.size() % 4) out += '=';
+  return out;
+}
+
 bool Base64UrlDecode(std::string_view text, std::string* out) {
   out->clear();
   uint32_t acc = 0;
@@ -97,6 +106,25 @@ bool Base64UrlDecode(std::string_view text, std::string* out) {
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string CertFingerprint(std::string_view pem) {
+  BIO* b = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  X509* x = PEM_read_bio_X509(b, nullptr, nullptr, nullptr);
+  BIO_free(b);
+  if (!x) return "";
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  X509_digest(x, EVP_sha256(), md, &n);
+  X509_free(x);
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned i = 0; i < n; ++i) {
+    if (i) out += ':';
+    out += kHex[md[i] >> 4];
+    out += kHex[md[i] & 15];
+  }
+  return out;
 }
 
 }  // namespace hops::crypto

@@ -14,7 +14,11 @@ std::string Sha256(std::string_view data);    // raw 32 bytes
 std::string HmacSha256(std::string_view key, std::string_view data);  // raw 32 bytes
 std::string Hex(std::string_view raw);
 std::string Base64Url(std::string_view raw);  // no padding
+std::string Base64(std::string_view raw);     // standard alphabet, padded (RFC 4648 section 4)
 bool Base64UrlDecode(std::string_view text, std::string* out);
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
+// SHA-256 of the first certificate in `pem` (DER), as colon-separated upper-case
+// hex, the form `openssl x509 -fingerprint -sha256` prints; "" if none parses.
+std::string CertFingerprint(std::string_view pem);
 
 }  // namespace hops::crypto

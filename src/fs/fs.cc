@@ -214,12 +214,15 @@ Result<FsService::Resolved> FsService::Resolve(meta::Txn& t, Caller& c, const Pa
   r.real = p;
   std::optional<Inode> project_root;
   int64_t epoch = -1;
+  if (c.ctx.who.only_project_id != 0 && (p.size() < 2 || p[0] != "Projects"))
+    return PermissionDenied("a project certificate reaches only /Projects/" + c.ctx.who.only_project);
   if (p.size() >= 2 && p[0] == "Projects") {
     // Membership, the project's root directory and the namespace epoch in one query.
     HOPS_ASSIGN_OR_RETURN(auto row,
                           t.QueryOne(MembershipSql(),
                                      {c.ctx.who.user_id, services::Lower(p[1])}));
-    if (!row || row->Str(23) != p[1] || row->IsNull(24)) return NoSuchPath(JoinPath(p));
+    if (!row || row->Str(23) != p[1] || row->IsNull(24) || !c.ctx.who.Reaches(row->Int(22)))
+      return NoSuchPath(JoinPath(p));
     r.project_id = row->Int(22);
     r.project = r.caller_project = row->Str(23);
     r.role = row->Str(24);

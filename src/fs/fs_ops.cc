@@ -411,7 +411,8 @@ Result<ProjectRow> MemberProject(meta::Txn& t, const platform::Context& ctx, con
   HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT p.id, p.name, m.role FROM projects p LEFT JOIN project_members m "
                                              "ON m.project_id = p.id AND m.user_id = ? WHERE p.name_key = ?",
                                              {ctx.who.user_id, services::Lower(name)}));
-  if (!row || row->IsNull(2)) return NotFound("project '" + name + "' not found (or you are not a member)");
+  if (!row || row->IsNull(2) || !ctx.who.Reaches(row->Int(0)))
+    return NotFound("project '" + name + "' not found (or you are not a member)");
   return ProjectRow{row->Int(0), row->Str(1), row->Str(2)};
 }
 

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "api/app.h"
@@ -100,8 +101,24 @@ int main(int argc, char** argv) {
   opt.max_header_bytes = static_cast<size_t>(cfg->Int("max_header_bytes"));
   opt.read_timeout_ms = static_cast<int>(cfg->Int("read_timeout_ms"));
   opt.idle_timeout_ms = static_cast<int>(cfg->Int("idle_timeout_ms"));
-  opt.tls_cert = cfg->Str("tls_cert");
-  opt.tls_key = cfg->Str("tls_key");
+  if (!cfg->Bool("plain_http")) {
+    // HTTPS by default: the operator's certificate, or one from the platform CA.
+    opt.tls_cert = cfg->Str("tls_cert");
+    opt.tls_key = cfg->Str("tls_key");
+    if (opt.tls_cert.empty()) {
+      std::vector<std::string> names;
+      std::string listen_host = opt.listen.substr(0, opt.listen.rfind(':'));
+      if (!listen_host.empty() && listen_host != "0.0.0.0" && listen_host != "[::]") names.push_back(listen_host);
+      std::stringstream list(cfg->Str("tls_hostnames"));
+      for (std::string n; std::getline(list, n, ',');)
+        if (!n.empty()) names.push_back(n);
+      if (auto st = (*app)->ca().EnsureServerCert(names, &opt.tls_cert, &opt.tls_key); !st.ok()) {
+        std::cerr << "hopsd: cannot issue the server certificate: " << st.message() << "\n";
+        return 1;
+      }
+    }
+    opt.tls_client_ca = (*app)->ca().trust_file();  // mutual TLS with project-member certificates
+  }
   opt.access_log = cfg->Bool("access_log");
   opt.data_threads = static_cast<int>(cfg->Int("data_threads"));
   hops::api::App* a = app->get();
@@ -118,6 +135,10 @@ int main(int argc, char** argv) {
   hops::log::Info("hopsd.listening", {{"address", scheme + "://" + server.bound_address()},
                                       {"data_dir", cfg->Str("data_dir")},
                                       {"schema_version", std::to_string(a->store().schema_version())}});
+  if (!opt.tls_cert.empty()) {
+    std::cerr << "  Serving HTTPS. Platform CA: " << (*app)->ca().dir() << "/root-ca.pem\n    SHA-256 fingerprint "
+              << (*app)->ca().root_fingerprint() << "\n";
+  }
   if (!generated.empty()) {
     std::cerr << "\n  First start: created the admin account.\n    username: admin\n    password: " << generated
               << "\n  It is shown only this once; change it with `hops users password`.\n\n";

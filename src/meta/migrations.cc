@@ -105,6 +105,21 @@ const std::vector<Migration>& AllMigrations() {
        {
            "CREATE TABLE fs_uploads (block_id ${NAME} PRIMARY KEY, started_at BIGINT NOT NULL)",
        }},
+      {5,
+       "PKI: project-member and service certificates, with their revocations",
+       {
+           // kind: member (the long-lived identity, its key sealed with the
+           // server's key-encryption key) or service (short-lived; the key is
+           // never stored). revoked_at/revoke_reason feed the CRL.
+           "CREATE TABLE certificates (serial ${NAME} PRIMARY KEY, kind ${NAME} NOT NULL, "
+           "project_id BIGINT NOT NULL, user_id BIGINT NOT NULL, project ${NAME} NOT NULL, username ${NAME} NOT NULL, "
+           "subject ${TEXT} NOT NULL, fingerprint ${NAME} NOT NULL, cert_pem ${TEXT} NOT NULL, sealed_key ${TEXT}, "
+           "purpose ${TEXT} NOT NULL, renewed_from ${NAME}, not_before BIGINT NOT NULL, not_after BIGINT NOT NULL, "
+           "created_at BIGINT NOT NULL, created_by ${NAME} NOT NULL, revoked_at BIGINT, revoke_reason BIGINT)",
+           "CREATE INDEX certificates_member ON certificates(project_id, user_id)",
+           "CREATE INDEX certificates_user ON certificates(user_id)",
+           "CREATE INDEX certificates_revoked ON certificates(revoked_at)",
+       }},
   };
   return kMigrations;
 }

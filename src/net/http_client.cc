@@ -134,11 +134,15 @@ Result<HttpResponse> Connected(const Endpoint& ep, const ClientOptions& opt, Fn&
     ctx.set_options(ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
     if (opt.ca_file.empty()) ctx.set_default_verify_paths();
     else ctx.load_verify_file(opt.ca_file);
-    ctx.set_verify_mode(ssl::verify_peer);
+    ctx.set_verify_mode(opt.insecure ? ssl::verify_none : ssl::verify_peer);
+    if (!opt.cert_file.empty()) {
+      ctx.use_certificate_chain_file(opt.cert_file);
+      ctx.use_private_key_file(opt.key_file.empty() ? opt.cert_file : opt.key_file, ssl::context::pem);
+    }
     beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
     if (!SSL_set_tlsext_host_name(stream.native_handle(), ep.host.c_str()))
       return Unavailable("cannot set TLS server name");
-    stream.set_verify_callback(ssl::host_name_verification(ep.host));
+    if (!opt.insecure) stream.set_verify_callback(ssl::host_name_verification(ep.host));
     beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(opt.timeout_ms));
     beast::get_lowest_layer(stream).connect(results);
     stream.handshake(ssl::stream_base::client);

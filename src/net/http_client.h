@@ -1,5 +1,6 @@
 // A small blocking HTTP(S) client for the hops CLI: one request per
-// connection, timeouts, TLS with a CA file or the system trust store.
+// connection, timeouts, TLS with a CA file or the system trust store, and
+// optionally a client certificate (mutual TLS).
 #pragma once
 
 #include <functional>
@@ -16,6 +17,8 @@ struct ClientOptions {
   std::string endpoint;   // http://host:port or https://host:port
   std::string ca_file;    // PEM bundle to trust for https; empty: system store
   int timeout_ms = 30000;
+  bool insecure = false;  // https without verifying the server (only to fetch a CA and show its fingerprint)
+  std::string cert_file, key_file;  // a client certificate for mutual TLS
 };
 
 class HttpClient {

@@ -66,6 +66,21 @@ http::response<http::string_body> BufferedResponse(HttpResponse& r, const std::s
 
 }  // namespace
 
+// The serial of the client certificate a completed handshake verified.
+static std::string PeerSerial(SSL* ssl) {
+  X509* peer = SSL_get0_peer_certificate(ssl);
+  if (!peer || SSL_get_verify_result(ssl) != X509_V_OK) return "";
+  BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(peer), nullptr);
+  if (!bn) return "";
+  char* hex = BN_bn2hex(bn);
+  std::string out(hex);
+  OPENSSL_free(hex);
+  BN_free(bn);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  size_t nz = out.find_first_not_of('0');
+  return nz == std::string::npos ? "0" : out.substr(nz);
+}
+
 // One worker: an io_context run by one thread, with its own acceptor on the
 // shared port (SO_REUSEPORT), so a connection never hops between threads.
 struct Worker {
@@ -152,7 +167,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       Tcp().expires_after(std::chrono::milliseconds(srv_.opt.read_timeout_ms));
       stream_.async_handshake(ssl::stream_base::server,
                               [self = this->shared_from_this()](beast::error_code ec) {
-                                if (ec) return;  // failed handshakes just close
+                                if (ec) return;  // failed handshakes (and refused certificates) just close
+                                self->peer_serial_ = PeerSerial(self->stream_.native_handle());
                                 self->ReadHeader();
                               });
     }
@@ -238,6 +254,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     req.client = client_;
     req.request_id = NewRequestId();
     req.tls = !std::is_same_v<Stream, beast::tcp_stream>;
+    req.peer_cert_serial = peer_serial_;
     bool keep = msg.keep_alive() && !srv_.draining.load();
     unsigned version = msg.version();
     srv_.in_flight.fetch_add(1);
@@ -491,6 +508,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     req.client = client_;
     req.request_id = NewRequestId();
     req.tls = !std::is_same_v<Stream, beast::tcp_stream>;
+    req.peer_cert_serial = peer_serial_;
     Reader reader(*this);
     req.body_reader = &reader;
     unsigned version = msg.version();
@@ -546,6 +564,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   HttpServer::Impl& srv_;
   Stream stream_;
   std::string client_;
+  std::string peer_serial_;  // the client certificate, when one was presented and verified
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::request_parser<http::buffer_body>> sparser_;
@@ -629,6 +648,18 @@ Status HttpServer::Start() {
     if (ec) return InvalidArgument("cannot load TLS certificate '" + s.opt.tls_cert + "': " + ec.message());
     s.tls->use_private_key_file(s.opt.tls_key, ssl::context::pem, ec);
     if (ec) return InvalidArgument("cannot load TLS key '" + s.opt.tls_key + "': " + ec.message());
+    if (!s.opt.tls_client_ca.empty()) {
+      SSL_CTX* ctx = s.tls->native_handle();
+      if (SSL_CTX_load_verify_locations(ctx, s.opt.tls_client_ca.c_str(), nullptr) != 1)
+        return InvalidArgument("cannot load client CA file '" + s.opt.tls_client_ca + "'");
+      STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(s.opt.tls_client_ca.c_str());
+      if (names) SSL_CTX_set_client_CA_list(ctx, names);
+      SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+      SSL_CTX_set_verify_depth(ctx, 4);
+      // Resumed sessions keep the verified peer certificate; they need an id context.
+      static const unsigned char kSid[] = "hopsd";
+      SSL_CTX_set_session_id_context(ctx, kSid, sizeof kSid - 1);
+    }
   }
   // SO_REUSEPORT would let a second server on the same port share its
   // connections silently: probe the port with a plain socket first.

@@ -21,6 +21,10 @@ struct ServerOptions {
   int read_timeout_ms = 30000;
   int idle_timeout_ms = 60000;
   std::string tls_cert, tls_key;          // both set: HTTPS
+  // With HTTPS: PEM file of the CAs that client certificates must chain to.
+  // Clients are asked for a certificate but may go without one; a
+  // certificate that does not verify ends the handshake.
+  std::string tls_client_ca;
   bool access_log = false;
   int data_threads = 32;                  // threads for streaming requests (uploads, downloads)
 };

@@ -39,6 +39,7 @@ struct HttpRequest {
   std::string client;       // peer address "ip:port"
   std::string request_id;   // assigned by the server, echoed in X-Request-Id
   bool tls = false;
+  std::string peer_cert_serial;  // a verified client certificate's serial (lower-case hex); empty if none
   BodyReader* body_reader = nullptr;  // set instead of `body` on streaming routes
 
   std::string_view Header(std::string_view lower_name) const {

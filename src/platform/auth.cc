@@ -231,4 +231,29 @@ Result<Principal> Authenticator::AuthenticateApiKey(std::string_view key) {
   return p;
 }
 
+Result<Principal> Authenticator::AuthenticateCertificate(const std::string& serial) {
+  Principal p;
+  Status st = store_.Read([&](meta::Txn& t) -> Status {
+    HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT c.user_id, c.project_id, c.project, c.revoked_at, c.not_after, "
+                                               "u.username, u.status FROM certificates c JOIN users u ON "
+                                               "u.id = c.user_id WHERE c.serial = ?",
+                                               {serial}));
+    if (!row) return Invalid("this client certificate is not a project-member certificate of this platform");
+    if (!row->IsNull(3)) return Invalid("this client certificate was revoked; download or request a new one");
+    if (row->Int(4) <= clock_->NowMicros()) return Invalid("this client certificate has expired");
+    if (row->Str(6) != "ACTIVE") return Invalid("account is " + row->Str(6) + "; its certificates do not work");
+    p.user_id = row->Int(0);
+    p.only_project_id = row->Int(1);
+    p.only_project = row->Str(2);
+    p.username = row->Str(5);
+    return Status::Ok();
+  });
+  HOPS_RETURN_IF_ERROR(st);
+  p.method = AuthMethod::kCertificate;
+  p.cert_serial = serial;
+  p.admin = false;  // a project certificate never carries platform rights
+  p.scopes = kAllScopes & ~static_cast<uint32_t>(Scope::kAdmin);
+  return p;
+}
+
 }  // namespace hops::platform

@@ -57,6 +57,7 @@ const char* AuthMethodName(AuthMethod m) {
     case AuthMethod::kNone: return "none";
     case AuthMethod::kSession: return "session";
     case AuthMethod::kApiKey: return "apikey";
+    case AuthMethod::kCertificate: return "certificate";
   }
   return "none";
 }

@@ -33,7 +33,7 @@ std::vector<std::string> ScopeNames(uint32_t mask);
 // Parses a list of names into a mask; INVALID_ARGUMENT names the bad one.
 Result<uint32_t> ParseScopes(const std::vector<std::string>& names);
 
-enum class AuthMethod { kNone, kSession, kApiKey };
+enum class AuthMethod { kNone, kSession, kApiKey, kCertificate };
 const char* AuthMethodName(AuthMethod m);
 
 struct Principal {
@@ -44,11 +44,17 @@ struct Principal {
   uint32_t scopes = 0;                     // all scopes for sessions
   std::string session_id;                  // for session tokens
   int64_t api_key_id = 0;                  // for API keys
+  // A project-member certificate (mutual TLS) acts inside one project only.
+  std::string cert_serial;
+  int64_t only_project_id = 0;             // 0: not limited to one project
+  std::string only_project;
 
   bool authenticated() const { return method != AuthMethod::kNone; }
   bool HasScope(Scope s) const { return (scopes & static_cast<uint32_t>(s)) != 0; }
   // Admin rights need the role and, for API keys, the ADMIN scope.
   bool ActsAsAdmin() const { return admin && HasScope(Scope::kAdmin); }
+  // Whether the caller may act in the project with this id at all.
+  bool Reaches(int64_t project_id) const { return only_project_id == 0 || only_project_id == project_id; }
 };
 
 // Facts about the HTTP request that the audit log records.

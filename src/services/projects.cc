@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "fs/fs.h"
 #include "platform/audit.h"
+#include "services/certs.h"
 #include "services/names.h"
 
 namespace hops::services {
@@ -29,7 +30,7 @@ Result<Project> Resolve(meta::Txn& t, const Context& ctx, const std::string& nam
                                              {ctx.who.user_id, Lower(name)}));
   if (!row) return NoSuchProject(name);
   Project p = ProjectFrom(*row);
-  if (p.role.empty() && !ctx.who.ActsAsAdmin()) return NoSuchProject(name);
+  if ((p.role.empty() && !ctx.who.ActsAsAdmin()) || !ctx.who.Reaches(p.id)) return NoSuchProject(name);
   return p;
 }
 
@@ -102,6 +103,7 @@ Result<Project> ProjectService::Create(Context& ctx, const std::string& name, co
                                 {id, settings_.quota_storage_bytes, settings_.quota_namespace_entries,
                                  settings_.quota_cpu_hours, settings_.quota_gpu_hours})
                              .status());
+    if (certs_) HOPS_RETURN_IF_ERROR(certs_->IssueMember(t, ctx, id, name, ctx.who.user_id, ctx.who.username).status());
     HOPS_RETURN_IF_ERROR(fs::CreateProjectRoot(t, name, ctx.who.username, settings_.quota_storage_bytes,
                                                settings_.quota_namespace_entries, now / 1000,
                                                settings_.fs_default_provenance));
@@ -120,7 +122,8 @@ Result<Page<Project>> ProjectService::List(Context& ctx, const PageRequest& page
                           : std::string(kProjectSelect) +
                                 "WHERE m.role IS NOT NULL AND p.name_key > ? ORDER BY p.name_key LIMIT ?";
     HOPS_ASSIGN_OR_RETURN(auto rows, t.Query(sql, {ctx.who.user_id, page.after, int64_t{page.limit} + 1}));
-    for (const auto& r : rows) out.items.push_back(ProjectFrom(r));
+    for (const auto& r : rows)
+      if (ctx.who.Reaches(r.Int(0))) out.items.push_back(ProjectFrom(r));
     return Status::Ok();
   }));
   if (static_cast<int>(out.items.size()) > page.limit) {
@@ -165,6 +168,7 @@ Status ProjectService::Delete(Context& ctx, const std::string& name) {
       return PermissionDenied("only the owner of '" + p.name + "' (" + p.owner + ") or an admin can delete it");
     // The tree leaves the namespace now; its entries and blocks are deleted in batches.
     HOPS_RETURN_IF_ERROR(fs::DetachProjectRoot(t, p.id, p.name));
+    if (certs_) HOPS_RETURN_IF_ERROR(certs_->RevokeProject(t, ctx, p.id));
     for (const char* sql : {"DELETE FROM project_members WHERE project_id = ?",
                             "DELETE FROM project_quotas WHERE project_id = ?", "DELETE FROM projects WHERE id = ?"}) {
       HOPS_RETURN_IF_ERROR(t.Exec(sql, {p.id}).status());
@@ -211,6 +215,7 @@ Result<Member> ProjectService::AddMember(Context& ctx, const std::string& projec
                                 "VALUES (?, ?, ?, ?)",
                                 {p.id, user->Int(0), role, m.added_at})
                              .status());
+    if (certs_) HOPS_RETURN_IF_ERROR(certs_->IssueMember(t, ctx, p.id, p.name, user->Int(0), username).status());
     return platform::RecordMutation(t, ctx);
   }));
   return m;
@@ -251,6 +256,10 @@ Status ProjectService::RemoveMember(Context& ctx, const std::string& project, co
                                 "(SELECT id FROM users WHERE username = ?)",
                                 {p.id, username})
                              .status());
+    if (certs_) {
+      HOPS_ASSIGN_OR_RETURN(auto uid, t.QueryOne("SELECT id FROM users WHERE username = ?", {username}));
+      if (uid) HOPS_RETURN_IF_ERROR(certs_->RevokeMember(t, ctx, p.id, uid->Int(0), kReasonAffiliationChanged));
+    }
     return platform::RecordMutation(t, ctx);
   });
 }

@@ -48,6 +48,8 @@ struct ProjectSettings {
 constexpr const char* kDataOwner = "DATA_OWNER";
 constexpr const char* kDataScientist = "DATA_SCIENTIST";
 
+class CertService;
+
 class ProjectService {
  public:
   ProjectService(meta::Store& store, ProjectSettings settings, const Clock* clock = Clock::Real())
@@ -69,12 +71,16 @@ class ProjectService {
   Result<QuotaReport> GetQuotas(platform::Context& ctx, const std::string& project);
   Result<QuotaReport> SetQuotas(platform::Context& ctx, const std::string& project, const QuotaUpdate& update);
 
+  // Members get certificates when they join and lose them when they leave.
+  void set_certs(CertService* certs) { certs_ = certs; }
+
  private:
   int64_t Now() const { return clock_->NowMicros(); }
 
   meta::Store& store_;
   ProjectSettings settings_;
   const Clock* clock_;
+  CertService* certs_ = nullptr;
 };
 
 }  // namespace hops::services

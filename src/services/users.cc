@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "platform/audit.h"
 #include "platform/passwords.h"
+#include "services/certs.h"
 #include "services/names.h"
 
 namespace hops::services {
@@ -279,6 +280,7 @@ Result<User> UserService::Update(Context& ctx, const std::string& username, cons
                              .status());
     if (u.status != "ACTIVE")
       HOPS_RETURN_IF_ERROR(t.Exec("UPDATE sessions SET revoked = 1 WHERE user_id = ?", {u.id}).status());
+    if (u.status == "DEACTIVATED" && certs_) HOPS_RETURN_IF_ERROR(certs_->RevokeUser(t, ctx, u.id));
     return platform::RecordMutation(t, ctx);
   }));
   return u;

@@ -47,6 +47,8 @@ struct UserSettings {
   int64_t login_failures_per_user_per_minute = 10;     // 0: no limit
 };
 
+class CertService;
+
 class UserService {
  public:
   static constexpr int64_t kMaxApiKeysPerUser = 100;
@@ -83,6 +85,9 @@ class UserService {
   Result<std::vector<ApiKeyInfo>> ListApiKeys(platform::Context& ctx);
   Status RevokeApiKey(platform::Context& ctx, const std::string& name);
 
+  // Deactivated users lose their certificates.
+  void set_certs(CertService* certs) { certs_ = certs; }
+
  private:
   Result<LoginResult> CheckLogin(platform::Context& ctx, const std::string& username, const std::string& password);
   Result<User> Insert(platform::Context* ctx, const std::string& username, const std::string& password,
@@ -94,6 +99,7 @@ class UserService {
   platform::Authenticator& auth_;
   UserSettings settings_;
   const Clock* clock_;
+  CertService* certs_ = nullptr;
   platform::FailureLimiter address_failures_;  // failed logins per client address
   platform::FailureLimiter user_failures_;     // failed logins per username
 };

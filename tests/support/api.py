@@ -7,9 +7,13 @@ import requests
 class Api:
     """A thin client bound to one server and one credential."""
 
-    def __init__(self, url, auth=None):
+    def __init__(self, url, auth=None, verify=True, cert=None):
         self.url = url
         self.s = requests.Session()
+        self.s.verify = verify  # the platform CA's file for an HTTPS server
+        self.s.cert = cert      # (certificate file, key file) for mutual TLS
+        # REQUESTS_CA_BUNDLE in the environment would override a session's verify.
+        self.s.trust_env = verify is True
         if auth:
             self.s.headers["Authorization"] = auth
 

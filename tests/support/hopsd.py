@@ -3,6 +3,11 @@
 Each server gets an ephemeral port (`--listen 127.0.0.1:0`) and its own
 temporary data directory; hopsd writes the address it bound to into
 `<data-dir>/hopsd.addr`, which is how tests find it.
+
+hopsd serves HTTPS by default. Suites about other features run it with
+`--plain-http` on loopback (tls=False); the security suites (PKI, mutual TLS,
+the authorization matrix, the CLI and SDK over HTTPS) use tls=True and trust
+the server's own platform CA (`self.ca`).
 """
 import contextlib
 import os
@@ -23,11 +28,13 @@ ADMIN_PASSWORD = "admin-Secret-123"
 
 
 class Hopsd:
-    def __init__(self, data_dir=None, args=(), env=None, admin_password=ADMIN_PASSWORD):
+    def __init__(self, data_dir=None, args=(), env=None, admin_password=ADMIN_PASSWORD, tls=False):
         self.owns_dir = data_dir is None
         self.data_dir = pathlib.Path(data_dir or tempfile.mkdtemp(prefix="hopsd-test-"))
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.args = list(args)
+        self.tls = tls
+        self.args = list(args) if tls or "--tls-cert" in args else ["--plain-http", *args]
+        self.ca = str(self.data_dir / "pki" / "root-ca.pem")  # the platform CA (tls=True)
         self.env = dict(os.environ)
         self.env["HOPS_ADMIN_PASSWORD"] = admin_password
         self.env.update(env or {})
@@ -51,14 +58,19 @@ class Hopsd:
             if addr_file.exists():
                 addr = addr_file.read_text().strip()
                 if addr:
-                    self.url = f"http://{addr}"
+                    self.url = f"{'https' if self.tls else 'http'}://{addr}"
                     try:
-                        if requests.get(self.url + "/healthz", timeout=2).status_code == 200:
+                        if requests.get(self.url + "/healthz", timeout=2, verify=self.verify).status_code == 200:
                             return self
                     except requests.ConnectionError:
                         pass
             time.sleep(0.05)
         raise RuntimeError("hopsd did not start: " + self.log())
+
+    @property
+    def verify(self):
+        """What `requests` should verify the server with."""
+        return self.ca if self.tls else True
 
     def log(self):
         try:
@@ -87,12 +99,15 @@ class Hopsd:
     # Convenience for tests -------------------------------------------------
     def login(self, username="admin", password=None):
         r = requests.post(self.url + "/api/v1/auth/login",
-                          json={"username": username, "password": password or self.admin_password})
+                          json={"username": username, "password": password or self.admin_password},
+                          verify=self.verify)
         r.raise_for_status()
         return r.json()["token"]
 
     def session(self, username="admin", password=None):
         s = requests.Session()
+        s.verify = self.verify
+        s.trust_env = not self.tls  # REQUESTS_CA_BUNDLE would override verify
         s.headers["Authorization"] = "Bearer " + self.login(username, password)
         return s
 
