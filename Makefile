@@ -21,13 +21,15 @@ build: configure
 
 run: build
 	@echo
-	@echo "Starting hopsd on http://$(LISTEN) with data in $(DATA_DIR)."
-	@echo "On the first start the admin password is printed below (or set HOPS_ADMIN_PASSWORD)."
-	@echo "Log in from another terminal with:"
-	@echo "    $(BUILD_DIR)/hops login http://$(LISTEN) --user admin"
+	@echo "Starting hopsd on https://$(LISTEN) with data in $(DATA_DIR)."
+	@echo "On the first start the admin password is printed below (or set HOPS_ADMIN_PASSWORD),"
+	@echo "with the SHA-256 fingerprint of the platform CA that signs the server's certificate."
+	@echo "Log in from another terminal with (the CLI fetches the CA once and shows its fingerprint):"
+	@echo "    $(BUILD_DIR)/hops login https://$(LISTEN) --user admin"
 	@echo "    $(BUILD_DIR)/hops projects create demo"
 	@echo "    $(BUILD_DIR)/hops fs put README.md demo/Resources/"
 	@echo "    $(BUILD_DIR)/hops fs ls demo/Resources"
+	@echo "    curl --cacert $(DATA_DIR)/pki/root-ca.pem https://$(LISTEN)/healthz"
 	@echo "Stop with Ctrl-C."
 	@echo
 	$(BUILD_DIR)/hopsd --listen $(LISTEN) --data-dir $(DATA_DIR) --log-format text

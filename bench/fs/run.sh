@@ -51,7 +51,7 @@ echo "# HopsFS benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git -C "$REPO
 echo "# $(nproc) CPUs; scratch $TMP"
 
 start_hopsd() { # data_dir
-    "$BIN/hopsd" --listen 127.0.0.1:0 --data-dir "$1" --store-sync normal --fs-gc-interval-s 0 \
+    "$BIN/hopsd" --listen 127.0.0.1:0 --data-dir "$1" --store-sync normal --plain-http --fs-gc-interval-s 0 \
         >>"$1.log" 2>&1 &
     HOPSD_PID=$!
     rm -f "$1/hopsd.addr.seen"

@@ -12,6 +12,17 @@
 #             one), wrk alone on CPU 1, so the load generator does not
 #             compete with the servers (default 0: everything shares all CPUs)
 #   RESULTS   directory for the Markdown result    (default bench/results)
+#   TLS       1: also the HTTPS and mutual-TLS runs (default 1; 0 to skip)
+#   TLS_CONNS connection counts for keep-alive TLS runs (default "1 16")
+#   HS_CONNS  parallel clients for the handshake runs (default "4")
+#   TLS_BENCH the TLS load generator              (default build/tls_bench)
+#
+# The TLS part restarts hopsd on its default HTTPS (its platform-issued
+# ECDSA P-256 certificate) and runs a second nginx with the very same
+# certificate and key, with ssl_verify_client against the same platform CA
+# for mutual TLS. tls_bench measures both: keep-alive requests per second (an
+# API key over HTTPS; the client certificate alone over mTLS) and full
+# handshakes per second (a new connection, no resumption, one request each).
 #
 # Output: a Markdown table on stdout and in $RESULTS/http-<date>.md, raw wrk
 # output in $RESULTS/http-<date>/. Exit status 1 if wrk saw non-2xx responses
@@ -26,6 +37,10 @@ CONNS="${CONNS:-1 16 64}"
 HOPSD="${HOPSD:-$REPO/build/hopsd}"
 HOPSD_ARGS="${HOPSD_ARGS:-}"
 PIN="${PIN:-0}"
+TLS="${TLS:-1}"
+TLS_CONNS="${TLS_CONNS:-1 16}"
+HS_CONNS="${HS_CONNS:-4}"
+TLS_BENCH="${TLS_BENCH:-$REPO/build/tls_bench}"
 SERVER_CPU=()
 WRK_CPU=()
 if [[ "$PIN" == 1 ]]; then
@@ -44,6 +59,7 @@ done
 TMP="$(mktemp -d /tmp/hops-bench-http.XXXXXX)"
 HOPSD_PID=""
 NGINX_PID=""
+NGINX_TLS_PID=""
 
 stop_pid() { # pid name
     local pid="$1" name="$2" i
@@ -62,6 +78,7 @@ cleanup() {
     local rc=$?
     trap - EXIT INT TERM
     stop_pid "$NGINX_PID" nginx
+    stop_pid "$NGINX_TLS_PID" nginx-tls
     stop_pid "$HOPSD_PID" hopsd
     wait 2>/dev/null || true
     if [[ $rc -ne 0 && $rc -ne 1 && -f "$TMP/hopsd.log" ]]; then
@@ -108,18 +125,23 @@ cp "$HOPSD" "$TMP/hopsd"
 # --- 1. hopsd ---------------------------------------------------------------
 export HOPS_ADMIN_PASSWORD="bench-$("$PY" -c 'import secrets; print(secrets.token_hex(12))')"
 mkdir -p "$TMP/hops"
-${SERVER_CPU[@]+"${SERVER_CPU[@]}"} "$TMP/hopsd" --listen 127.0.0.1:0 --data-dir "$TMP/hops" --store-sync normal \
-    $HOPSD_ARGS >"$TMP/hopsd.log" 2>&1 &
-HOPSD_PID=$!
-for i in $(seq 1 300); do
-    [[ -s "$TMP/hops/hopsd.addr" ]] && break
-    kill -0 "$HOPSD_PID" 2>/dev/null || die "hopsd exited during startup"
-    sleep 0.1
-done
-[[ -s "$TMP/hops/hopsd.addr" ]] || die "hopsd wrote no $TMP/hops/hopsd.addr within 30 s"
-HOPSD_ADDR="$(tr -d '[:space:]' <"$TMP/hops/hopsd.addr")"
-HOPSD_PORT="${HOPSD_ADDR##*:}"
-wait_port "$HOPSD_PORT" hopsd "$HOPSD_PID"
+# Starts hopsd on $TMP/hops with extra flags; sets HOPSD_PID, HOPSD_ADDR, HOPSD_PORT.
+start_hopsd() {
+    rm -f "$TMP/hops/hopsd.addr"
+    ${SERVER_CPU[@]+"${SERVER_CPU[@]}"} "$TMP/hopsd" --listen 127.0.0.1:0 --data-dir "$TMP/hops" --store-sync normal \
+        "$@" $HOPSD_ARGS >>"$TMP/hopsd.log" 2>&1 &
+    HOPSD_PID=$!
+    for i in $(seq 1 300); do
+        [[ -s "$TMP/hops/hopsd.addr" ]] && break
+        kill -0 "$HOPSD_PID" 2>/dev/null || die "hopsd exited during startup"
+        sleep 0.1
+    done
+    [[ -s "$TMP/hops/hopsd.addr" ]] || die "hopsd wrote no $TMP/hops/hopsd.addr within 30 s"
+    HOPSD_ADDR="$(tr -d '[:space:]' <"$TMP/hops/hopsd.addr")"
+    HOPSD_PORT="${HOPSD_ADDR##*:}"
+    wait_port "$HOPSD_PORT" hopsd "$HOPSD_PID"
+}
+start_hopsd --plain-http
 HOPSD_URL="http://$HOPSD_ADDR"
 
 # --- 2. provision + same body for nginx --------------------------------------
@@ -226,6 +248,91 @@ raw wrk output: ${RAW#$REPO/}/
 EOF
 rc=0
 CONNS="$CONNS" "$PY" "$HERE/report.py" "$RAW" "$RESULTS/http-$STAMP.md" || rc=$?
+# --- 5. HTTPS and mutual TLS --------------------------------------------------
+if [[ "$TLS" == 1 ]]; then
+    [[ -x "$TLS_BENCH" ]] || die "TLS load generator $TLS_BENCH not found (ninja -C build tls_bench)"
+    stop_pid "$HOPSD_PID" hopsd
+    start_hopsd   # HTTPS, the default
+    HOPSD_TLS_PORT="$HOPSD_PORT"
+    PKI="$TMP/hops/pki"
+    # The bench project owner's member certificate, for the mTLS runs.
+    "$PY" "$HERE/tls_client_cert.py" "https://$HOPSD_ADDR" "$PKI/root-ca.pem" "$TMP/client" \
+        || die "cannot fetch the member certificate"
+    NGINX_TLS_PORT="$(free_port)"
+    NGINX_MTLS_PORT="$(free_port)"
+    mkdir -p "$TMP/nginx-tls"
+    chmod 755 "$TMP/hops" "$PKI"
+    chmod 644 "$PKI/server.key"   # nginx workers may run unprivileged (a throw-away benchmark CA)
+    cat >"$TMP/nginx-tls/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $TMP/nginx-tls/nginx.pid;
+error_log $TMP/nginx-tls/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    default_type application/json;
+    client_body_temp_path $TMP/nginx-tls/client_body;
+    proxy_temp_path $TMP/nginx-tls/proxy;
+    fastcgi_temp_path $TMP/nginx-tls/fastcgi;
+    uwsgi_temp_path $TMP/nginx-tls/uwsgi;
+    scgi_temp_path $TMP/nginx-tls/scgi;
+    ssl_certificate $PKI/server.pem;
+    ssl_certificate_key $PKI/server.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_tickets off;
+    keepalive_requests 10000000;
+    keepalive_timeout 120s;
+    server {
+        listen 127.0.0.1:$NGINX_TLS_PORT ssl;
+        root $TMP/www;
+        location / { types { } default_type application/json; }
+    }
+    server {
+        listen 127.0.0.1:$NGINX_MTLS_PORT ssl;
+        ssl_client_certificate $PKI/trust.pem;
+        ssl_verify_client on;
+        ssl_verify_depth 3;
+        root $TMP/www;
+        location / { types { } default_type application/json; }
+    }
+}
+EOF
+    ${SERVER_CPU[@]+"${SERVER_CPU[@]}"} nginx -c "$TMP/nginx-tls/nginx.conf" -p "$TMP/nginx-tls" \
+        -e "$TMP/nginx-tls/error.log" >"$TMP/nginx-tls/stdout.log" 2>&1 &
+    NGINX_TLS_PID=$!
+    wait_port "$NGINX_TLS_PORT" nginx-tls "$NGINX_TLS_PID"
+    CLIENT=(--cert "$TMP/client/cert.pem" --key "$TMP/client/key.pem")
+    AUTH=(--header "Authorization: ApiKey $HOPS_BENCH_APIKEY")
+    tls_run() { # name port mode conns extra...
+        local name="$1" port="$2" mode="$3" c="$4"
+        shift 4
+        echo "== $name $mode c=$c" >&2
+        if [[ "$WARMUP" != 0 && "$WARMUP" != 0s ]]; then
+            ${WRK_CPU[@]+"${WRK_CPU[@]}"} "$TLS_BENCH" --host 127.0.0.1 --port "$port" --path "$URL_PATH" \
+                --ca "$PKI/root-ca.pem" --conns "$c" --seconds "${WARMUP%s}" --mode "$mode" "$@" >/dev/null 2>&1 || true
+        fi
+        ${WRK_CPU[@]+"${WRK_CPU[@]}"} "$TLS_BENCH" --host 127.0.0.1 --port "$port" --path "$URL_PATH" \
+            --ca "$PKI/root-ca.pem" --conns "$c" --seconds "${DURATION%s}" --mode "$mode" "$@" \
+            | NAME="$name" "$PY" -c 'import json,os,sys; r=json.loads(sys.stdin.read()); r["server"]=os.environ["NAME"]; print(json.dumps(r))' \
+            >>"$RAW/tls.jsonl"
+    }
+    for c in $TLS_CONNS; do
+        tls_run "hopsd https (API key)" "$HOPSD_TLS_PORT" keepalive "$c" "${AUTH[@]}"
+        tls_run "nginx https" "$NGINX_TLS_PORT" keepalive "$c" "${AUTH[@]}"
+        tls_run "hopsd mTLS (certificate)" "$HOPSD_TLS_PORT" keepalive "$c" "${CLIENT[@]}"
+        tls_run "nginx mTLS" "$NGINX_MTLS_PORT" keepalive "$c" "${CLIENT[@]}"
+    done
+    for c in $HS_CONNS; do
+        tls_run "hopsd https (API key)" "$HOPSD_TLS_PORT" handshake "$c" "${AUTH[@]}"
+        tls_run "nginx https" "$NGINX_TLS_PORT" handshake "$c" "${AUTH[@]}"
+        tls_run "hopsd mTLS (certificate)" "$HOPSD_TLS_PORT" handshake "$c" "${CLIENT[@]}"
+        tls_run "nginx mTLS" "$NGINX_MTLS_PORT" handshake "$c" "${CLIENT[@]}"
+    done
+    chmod 600 "$PKI/server.key"
+    "$PY" "$HERE/tls_report.py" "$RAW/tls.jsonl" | tee -a "$RESULTS/http-$STAMP.md"
+fi
+
 echo
 echo "Written to ${RESULTS#$REPO/}/http-$STAMP.md"
 if [[ -s "$RAW/hopsd-warnings.txt" ]]; then

@@ -8,6 +8,7 @@
 
 See ``clients/python/README.md`` and ``docs/api.md``.
 """
+from .certificates import CertificateApi, fingerprint, trust_platform_ca
 from .connection import Connection, login
 from .datasets import (EDITABLE, READ_ONLY, DatasetApi, DatasetReader, DatasetWriter,
                        FileInfo)
@@ -21,7 +22,7 @@ from .users import SCOPES, ApiKeyApi, UserApi
 __version__ = "0.1.0"
 
 __all__ = [
-    "login", "Connection", "Project", "ProjectApi", "MemberApi", "ApiKeyApi", "UserApi",
+    "login", "Connection", "CertificateApi", "trust_platform_ca", "fingerprint", "Project", "ProjectApi", "MemberApi", "ApiKeyApi", "UserApi",
     "DatasetApi", "FileInfo", "DatasetReader", "DatasetWriter",
     "DATA_OWNER", "DATA_SCIENTIST", "SCOPES", "READ_ONLY", "EDITABLE",
     "HopsError", "BadRequest", "Unauthenticated", "PermissionDenied", "NotFound",

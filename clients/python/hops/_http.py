@@ -45,11 +45,14 @@ class HttpClient:
 
     def __init__(self, base_url: str, *, verify: bool | str = True,
                  timeout: float = DEFAULT_TIMEOUT,
-                 session: Optional[requests.Session] = None) -> None:
+                 session: Optional[requests.Session] = None,
+                 cert: Optional[tuple[str, str]] = None) -> None:
         self.base_url = base_url
         self.timeout = timeout
+        self.verify = verify
         self.session = session or requests.Session()
         self.session.verify = verify
+        self.session.cert = cert
         self.session.headers["Accept"] = "application/json"
         self.session.headers["User-Agent"] = "hops-python-sdk"
 
@@ -89,7 +92,9 @@ class HttpClient:
         try:
             resp = self.session.request(method, url, json=json, data=data,
                                         params=params or None, headers=headers,
-                                        timeout=self.timeout, stream=stream)
+                                        timeout=self.timeout, stream=stream,
+                                        # explicit, so that $REQUESTS_CA_BUNDLE cannot replace a CA file
+                                        verify=self.verify)
         except requests.RequestException as exc:
             raise HopsError(f"cannot reach hopsd at {self.base_url}: {exc}",
                             code="CONNECTION_ERROR", method=method, url=url) from exc

@@ -19,7 +19,7 @@ class Connection:
 
     Attributes:
         host: the base URL, e.g. ``"http://127.0.0.1:8181"``.
-        auth_type: ``"session"`` (password login) or ``"api_key"``.
+        auth_type: ``"session"`` (password login), ``"api_key"`` or ``"certificate"`` (mutual TLS).
         user: the user object the server returned at login.
         expires_at: when the session token expires (``None`` for API keys).
         projects, api_keys, users: the resource APIs.
@@ -88,7 +88,8 @@ class Connection:
 
 def login(host: Optional[str] = None, api_key: Optional[str] = None,
           username: Optional[str] = None, password: Optional[str] = None,
-          verify: bool | str = True, timeout: float = DEFAULT_TIMEOUT) -> Connection:
+          verify: bool | str | None = None, timeout: float = DEFAULT_TIMEOUT,
+          cert: Optional[tuple[str, str]] = None) -> Connection:
     """Connect to hopsd and authenticate.
 
     Args:
@@ -99,8 +100,13 @@ def login(host: Optional[str] = None, api_key: Optional[str] = None,
             no username is given.
         username, password: log in with a password (``POST /api/v1/auth/login``);
             the session token is sent as ``Authorization: Bearer <token>``.
-        verify: TLS verification, as in ``requests`` (``False`` or a CA bundle path).
+        verify: TLS verification, as in ``requests``: the platform CA's file
+            (see :func:`hops.trust_platform_ca`), ``True`` for the system store.
+            Defaults to ``$HOPS_CA_FILE``, then ``True``.
         timeout: seconds per request.
+        cert: ``(certificate file, key file)`` of a project-member or service
+            certificate: mutual TLS, no other credential. The connection then
+            acts inside that certificate's project only.
 
     The credential is checked at once: a wrong password or a bad key raises
     :class:`hops.Unauthenticated`.
@@ -111,6 +117,19 @@ def login(host: Optional[str] = None, api_key: Optional[str] = None,
         raise ValueError("password given without username")
     if username is not None and password is None:
         raise ValueError("username given without password")
+    if verify is None:
+        verify = os.environ.get("HOPS_CA_FILE") or True
+    if cert is not None:
+        if username is not None or api_key is not None:
+            raise ValueError("give either cert or another credential, not both")
+        http = HttpClient(normalize_host(host), verify=verify, timeout=timeout, cert=tuple(cert))
+        conn = Connection(http, auth_type="certificate")
+        try:
+            conn.whoami()
+        except BaseException:
+            http.close()
+            raise
+        return conn
     if username is None and api_key is None:
         api_key = os.environ.get("HOPS_API_KEY") or None
         if api_key is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Iterator, Optional
 
 from ._http import API, HttpClient, seg
+from .certificates import CertificateApi
 from .datasets import DatasetApi
 
 DATA_OWNER = "DATA_OWNER"
@@ -45,6 +46,11 @@ class Project:
     def members(self) -> "MemberApi":
         """The project's members."""
         return MemberApi(self._http, self.name)
+
+    @property
+    def certificates(self) -> CertificateApi:
+        """The caller's certificates in this project (see :mod:`hops.certificates`)."""
+        return CertificateApi(self._http, self.name)
 
     @property
     def datasets(self) -> DatasetApi:
