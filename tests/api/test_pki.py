@@ -343,3 +343,58 @@ def test_crl_lists_revocations_with_reasons(srv, admin, tmp_path):
     assert serial.upper().lstrip("0") in text.replace(":", "").upper()
     assert "Superseded" in text
     time.sleep(0)
+
+
+def test_kill_during_member_changes_leaves_certificates_consistent(tmp_path):
+    """kill -9 while members join and leave: after restart every member holds one
+    active certificate, no active member certificate outlives its membership,
+    and the CA and server certificate are the same."""
+    import sqlite3
+    import threading
+
+    s = Hopsd(data_dir=tmp_path / "d", tls=True, args=["--store-sync", "normal"]).start()
+    root_fp, server_pem = (s.data_dir / "pki" / "root-ca.pem").read_text(), (s.data_dir / "pki" / "server.pem").read_text()
+    admin = api(s, "Bearer " + s.login())
+    assert admin.post("/api/v1/projects", json={"name": "crash"}).status_code == 201
+    names = [f"c{i:03d}" for i in range(40)]
+    for n in names:
+        assert admin.post("/api/v1/users", json={"username": n, "password": PASSWORD,
+                                                 "email": f"{n}@x.io"}).status_code == 201
+
+    done = []
+
+    def churn():
+        for i, n in enumerate(names):
+            try:
+                admin.post("/api/v1/projects/crash/members", json={"username": n})
+                admin.delete(f"/api/v1/projects/crash/members/{names[i // 2]}")
+            except requests.RequestException:
+                return
+            done.append(n)
+
+    t = threading.Thread(target=churn)
+    t.start()
+    while len(done) < 5:
+        time.sleep(0.005)
+    s.kill()
+    t.join()
+    assert len(done) < len(names), "the server was killed too late to test anything"
+    s.start()
+    try:
+        assert (s.data_dir / "pki" / "root-ca.pem").read_text() == root_fp
+        assert (s.data_dir / "pki" / "server.pem").read_text() == server_pem
+        db = sqlite3.connect(s.data_dir / "meta.db")
+        orphans = db.execute("SELECT m.user_id FROM project_members m LEFT JOIN certificates c ON "
+                             "c.project_id = m.project_id AND c.user_id = m.user_id AND c.kind = 'member' AND "
+                             "c.revoked_at IS NULL WHERE c.serial IS NULL").fetchall()
+        stale = db.execute("SELECT c.serial FROM certificates c LEFT JOIN project_members m ON "
+                           "m.project_id = c.project_id AND m.user_id = c.user_id WHERE c.revoked_at IS NULL "
+                           "AND m.user_id IS NULL").fetchall()
+        doubled = db.execute("SELECT user_id FROM certificates WHERE kind = 'member' AND revoked_at IS NULL "
+                             "GROUP BY project_id, user_id HAVING COUNT(*) > 1").fetchall()
+        db.close()
+        assert orphans == [] and stale == [] and doubled == []
+        admin = api(s, "Bearer " + s.login())
+        assert admin.get("/api/v1/projects/crash/certificates/me").status_code == 200
+    finally:
+        s.cleanup()

@@ -55,3 +55,47 @@ def test_no_secret_in_logs_metrics_or_audit(tmp_path):
     for text in seen:
         for secret in secrets:
             assert secret not in text, f"secret {secret[:6]}... leaked into: {text[max(0, text.find(secret) - 300):text.find(secret) + 50]}"
+
+
+def test_no_certificate_secret_in_logs_or_audit(tmp_path):
+    """Bundle passwords, private keys and PKCS#12 files never reach a log or the audit log."""
+    srv = Hopsd(data_dir=tmp_path / "d", tls=True, args=["--log-level", "debug", "--access-log", "true"]).start()
+    secrets = [srv.admin_password]
+    try:
+        admin = Api(srv.url, "Bearer " + srv.login(), verify=srv.ca)
+        assert admin.post("/api/v1/projects", json={"name": "certsec"}).status_code == 201
+        bundle_pw = "bundle-Secret-pw-42"
+        b = admin.post("/api/v1/projects/certsec/certificates/me/bundle", json={"password": bundle_pw}).json()
+        secrets += [bundle_pw, b["key_pem"], b["pkcs12_base64"][:200]]
+        key_body = b["key_pem"].split("-----")[2].strip().splitlines()[0]
+        secrets.append(key_body)
+        # a refused bundle request still carries the password
+        admin.post("/api/v1/projects/certsec/certificates/me/bundle", json={"password": "short"})
+        svc = admin.post("/api/v1/projects/certsec/certificates/service", json={"hours": 1}).json()
+        secrets.append(svc["key_pem"].split("-----")[2].strip().splitlines()[0])
+        (tmp_path / "c.pem").write_text(b["certificate_pem"])
+        (tmp_path / "k.pem").write_text(b["key_pem"])
+        mtls = Api(srv.url, verify=srv.ca, cert=(str(tmp_path / "c.pem"), str(tmp_path / "k.pem")))
+        assert mtls.get("/api/v1/projects/certsec").status_code == 200
+        seen = [admin.get("/api/v1/admin/audit", params={"limit": 1000}).text]
+    finally:
+        srv.stop()
+    seen.append((tmp_path / "d" / "hopsd.log").read_text(errors="replace"))
+    for text in seen:
+        for secret in secrets:
+            assert secret not in text, f"secret {secret[:6]}... leaked"
+
+
+def test_the_suite_wide_log_check_catches_a_leak(tmp_path):
+    """Every hopsd the suites stop has its log searched for every password, token
+    and key the suites used (tests/support/hopsd.py); the check itself works."""
+    import pytest
+
+    from tests.support.hopsd import SECRETS, check_log_for_secrets, remember
+    assert len(SECRETS) > 0
+    remember("a-secret-that-leaked-123")
+    log = tmp_path / "hopsd.log"
+    log.write_text('{"event":"x","value":"a-secret-that-leaked-123"}\n')
+    with pytest.raises(AssertionError):
+        check_log_for_secrets(log)
+    SECRETS.discard("a-secret-that-leaked-123")

@@ -3,6 +3,8 @@ import uuid
 
 import requests
 
+from tests.support.hopsd import remember
+
 
 class Api:
     """A thin client bound to one server and one credential."""
@@ -19,8 +21,22 @@ class Api:
 
     def __getattr__(self, method):
         def call(path, **kw):
-            return self.s.request(method.upper(), self.url + path, **kw)
+            remember_secrets(kw.get("json"))
+            r = self.s.request(method.upper(), self.url + path, **kw)
+            if r.headers.get("Content-Type", "").startswith("application/json"):
+                try:
+                    remember_secrets(r.json())
+                except ValueError:
+                    pass
+            return r
         return call
+
+
+def remember_secrets(body):
+    """Notes the secrets a request or answer carries (see tests.support.hopsd.SECRETS)."""
+    if isinstance(body, dict):
+        for k in ("password", "current_password", "new_password", "token", "key", "key_pem", "pkcs12_base64"):
+            remember(body.get(k))
 
 
 def unique(prefix="p"):

@@ -26,6 +26,27 @@ HOPSD = BIN_DIR / "hopsd"
 HOPS_CLI = BIN_DIR / "hops"
 ADMIN_PASSWORD = "admin-Secret-123"
 
+# Every password, token and key the suites use (the harness and tests.support.api
+# add them as they go by). Each hopsd's log is searched for all of them when
+# the server stops: a secret in a log fails the test that stopped it.
+SECRETS = set()
+
+
+def remember(secret):
+    if isinstance(secret, str) and len(secret) >= 8:
+        SECRETS.add(secret)
+
+
+def check_log_for_secrets(path):
+    try:
+        text = pathlib.Path(path).read_text(errors="replace")
+    except FileNotFoundError:
+        return
+    for secret in SECRETS:
+        at = text.find(secret)
+        if at >= 0:
+            raise AssertionError(f"a secret ({secret[:4]}...) leaked into {path}: ...{text[max(0, at - 200):at]}")
+
 
 class Hopsd:
     def __init__(self, data_dir=None, args=(), env=None, admin_password=ADMIN_PASSWORD, tls=False):
@@ -39,6 +60,7 @@ class Hopsd:
         self.env["HOPS_ADMIN_PASSWORD"] = admin_password
         self.env.update(env or {})
         self.admin_password = admin_password
+        remember(admin_password)
         self.proc = None
         self.url = None
         self.log_path = self.data_dir / "hopsd.log"
@@ -86,6 +108,7 @@ class Hopsd:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+            check_log_for_secrets(self.log_path)
         return self.proc.returncode if self.proc else None
 
     def kill(self):
@@ -102,6 +125,8 @@ class Hopsd:
                           json={"username": username, "password": password or self.admin_password},
                           verify=self.verify)
         r.raise_for_status()
+        remember(password)
+        remember(r.json()["token"])
         return r.json()["token"]
 
     def session(self, username="admin", password=None):

@@ -43,6 +43,26 @@ TEST(Config, RejectsUnknownAndBadValues) {
   EXPECT_FALSE(Config::Load(3, a5).ok());
 }
 
+TEST(Config, PlainHttpIsABareFlagAndLoopbackOnly) {
+  const char* a1[] = {"hopsd", "--plain-http", "--listen", "127.0.0.1:0"};
+  auto c = Config::Load(4, a1);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->Bool("plain_http"));
+  EXPECT_EQ(c->Str("listen"), "127.0.0.1:0");
+  const char* a2[] = {"hopsd", "--listen", "[::1]:0", "--plain-http"};
+  EXPECT_TRUE(Config::Load(4, a2).ok());
+  const char* a3[] = {"hopsd", "--listen", "0.0.0.0:8181", "--plain-http", "true"};
+  auto bad = Config::Load(5, a3);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("loopback"), std::string::npos);
+  const char* a4[] = {"hopsd", "--plain-http", "false", "--listen", "10.0.0.1:1"};
+  EXPECT_TRUE(Config::Load(5, a4).ok());
+  const char* a5[] = {"hopsd", "--fs-fault-capacity-bytes", "300"};  // a numeric default is not a flag
+  auto n = Config::Load(3, a5);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(n->Int("fs_fault_capacity_bytes"), 300);
+}
+
 TEST(Config, HelpDocumentsEverySetting) {
   std::string help = Config::HelpText();
   for (const auto& s : AllSettings()) EXPECT_NE(help.find(s.key), std::string::npos) << s.key;
