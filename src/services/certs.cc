@@ -49,6 +49,19 @@ Result<Membership> CallerIn(meta::Txn& t, const Context& ctx, const std::string&
   return Membership{row->Int(0), row->Str(1), row->Str(2)};
 }
 
+// Live service certificates one member may hold in one project.
+constexpr int64_t kMaxServiceCerts = 100;
+
+Status CheckServiceCertLimit(meta::Txn& t, int64_t project_id, int64_t user_id, int64_t now) {
+  HOPS_ASSIGN_OR_RETURN(auto n, t.QueryOne("SELECT COUNT(*) FROM certificates WHERE project_id = ? AND user_id = ? "
+                                           "AND kind = 'service' AND revoked_at IS NULL AND not_after > ?",
+                                           {project_id, user_id, now}));
+  if (n->Int(0) >= kMaxServiceCerts)
+    return QuotaExceeded("this member already holds " + std::to_string(n->Int(0)) +
+                         " live service certificates in the project; revoke some or let them expire");
+  return Status::Ok();
+}
+
 // An extra audit record in the caller's transaction (besides the request's own).
 Status AuditCert(meta::Txn& t, const Context& ctx, const char* action, const std::string& serial,
                  const std::string& project) {
@@ -251,6 +264,7 @@ Result<CertBundle> CertService::IssueService(Context& ctx, const std::string& pr
       if (!row) return NotFound("'" + who + "' is not an active member of '" + m.project + "'");
       user_id = row->Int(0);
     }
+    HOPS_RETURN_IF_ERROR(CheckServiceCertLimit(t, m.project_id, user_id, Now()));
     HOPS_ASSIGN_OR_RETURN(auto issued, IssueAndRecord(t, ctx, "service", m.project_id, m.project, user_id, who,
                                                       h * 3600, purpose.empty() ? "service" : purpose, ""));
     b.cert = std::move(issued.rec);
@@ -282,6 +296,7 @@ Result<CertBundle> CertService::Renew(Context& ctx, const std::string& project, 
     if (old.not_after <= Now()) return Conflict("certificate " + serial + " has expired; issue a new one instead");
     HOPS_ASSIGN_OR_RETURN(auto user, t.QueryOne("SELECT status FROM users WHERE id = ?", {row->Int(15)}));
     if (!user || user->Str(0) != "ACTIVE") return Conflict("'" + old.username + "' is no longer active");
+    HOPS_RETURN_IF_ERROR(CheckServiceCertLimit(t, m.project_id, row->Int(15), Now()));
     HOPS_ASSIGN_OR_RETURN(auto issued, IssueAndRecord(t, ctx, "service", m.project_id, m.project, row->Int(15),
                                                       old.username, h * 3600, old.purpose, old.serial));
     b.cert = std::move(issued.rec);

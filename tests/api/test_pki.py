@@ -398,3 +398,37 @@ def test_kill_during_member_changes_leaves_certificates_consistent(tmp_path):
         assert admin.get("/api/v1/projects/crash/certificates/me").status_code == 200
     finally:
         s.cleanup()
+
+
+def test_webhdfs_client_with_a_certificate(srv, admin, tmp_path):
+    """fsspec's WebHDFS client, given only the member's certificate files."""
+    from fsspec.implementations.webhdfs import WebHDFS
+
+    _, user = new_user(srv, admin)
+    project = new_project(user)
+    _, d = bundle(user, project, tmp_path)
+    host, port = hostport(srv).rsplit(":", 1)
+    fs = WebHDFS(host, port=int(port), use_https=True, skip_instance_cache=True)
+    fs.session.cert = files(d)
+    fs.session.verify = srv.ca
+    fs.session.trust_env = False  # $REQUESTS_CA_BUNDLE would replace the platform CA
+    base = f"/Projects/{project}/Resources"
+    fs.pipe(base + "/via-mtls.txt", b"written with a certificate")
+    assert fs.cat(base + "/via-mtls.txt") == b"written with a certificate"
+    assert base + "/via-mtls.txt" in fs.ls(base, detail=False)
+    with pytest.raises((PermissionError, OSError)):
+        fs.ls("/Projects")
+
+
+def test_live_service_certificates_per_member_are_limited(srv, admin):
+    _, user = new_user(srv, admin)
+    project = new_project(user)
+    serials = []
+    for _ in range(100):
+        r = user.post(f"/api/v1/projects/{project}/certificates/service", json={"hours": 1})
+        assert r.status_code == 201, r.text
+        serials.append(r.json()["serial"])
+    r = user.post(f"/api/v1/projects/{project}/certificates/service", json={"hours": 1})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "QUOTA_EXCEEDED", r.text
+    assert user.delete(f"/api/v1/projects/{project}/certificates/{serials[0]}").status_code == 204
+    assert user.post(f"/api/v1/projects/{project}/certificates/service", json={"hours": 1}).status_code == 201
