@@ -41,9 +41,13 @@ net::HttpResponse ErrorResponse(const Status& st, const std::string& request_id)
 // checks the paths), the caller's own account and the project list.
 Status CertificateReach(const Route& route, const platform::Principal& who) {
   const std::string& p = route.pattern;
-  if (p.rfind("/api/v1/projects/{name}", 0) == 0 || p.rfind("/webhdfs/v1", 0) == 0) return Status::Ok();
   if (route.method == "GET" && (p == "/api/v1/users/me" || p == "/api/v1/projects" || p == "/api/v1/openapi.json"))
     return Status::Ok();
+  // What would outlive or widen the certificate itself stays with passwords and API keys.
+  for (const char* action : {"cert.download", "cert.rotate", "cert.issue_service", "project.delete"})
+    if (route.action == action)
+      return PermissionDenied(route.method + " " + p + " needs a password login or an API key, not a certificate");
+  if (p.rfind("/api/v1/projects/{name}", 0) == 0 || p.rfind("/webhdfs/v1", 0) == 0) return Status::Ok();
   return PermissionDenied("a certificate of project '" + who.only_project + "' acts inside that project only; " +
                           route.method + " " + p + " needs a password login or an API key");
 }
@@ -283,7 +287,7 @@ net::HttpResponse App::Dispatch(net::HttpRequest& req, platform::Context& ctx, s
           authz = (std::string(p.value).rfind("hops_", 0) == 0 ? "ApiKey " : "Bearer ") + std::string(p.value);
     }
     // Credentials in a header win; otherwise a verified client certificate (mutual TLS).
-    auto who = authz.empty() && !req.peer_cert_serial.empty() ? auth_->AuthenticateCertificate(req.peer_cert_serial)
+    auto who = authz.empty() && !req.peer_cert_serial.empty() ? auth_->AuthenticateCertificate(req.peer_cert_serial, req.peer_cert_fingerprint)
                                                                : auth_->Authenticate(authz);
     if (!who.ok()) {
       auto r = fail(who.status());

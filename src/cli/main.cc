@@ -251,21 +251,39 @@ void PrintObject(const json::value& v) {
 // Fetches the platform CA from an https endpoint once (without verifying the
 // server: nothing is trusted yet), shows its fingerprint, asks for consent
 // (or takes --trust-ca) and saves it next to the config.
-Status FetchPlatformCa(Saved& s, bool trust) {
+Status FetchPlatformCa(Saved& s, bool trust, const std::string& expected_fp) {
   hops::net::ClientOptions o;
   o.endpoint = s.endpoint;
   o.insecure = true;
   auto r = hops::net::HttpClient(o).Send("GET", "/pki/ca.pem", "", {});
   if (!r.ok()) return r.status();
-  std::string fp = hops::crypto::CertFingerprint(r->body);
-  if (r->status != 200 || fp.empty())
-    return hops::Unavailable("the server did not hand out a platform CA at /pki/ca.pem; use --ca-file");
+  // Exactly one certificate: what is shown is what is saved, nothing rides along.
+  const std::string begin = "-----BEGIN CERTIFICATE-----", end = "-----END CERTIFICATE-----";
+  size_t b = r->body.find(begin), e = r->body.find(end);
+  if (r->status != 200 || b == std::string::npos || e == std::string::npos ||
+      r->body.find(begin, b + begin.size()) != std::string::npos)
+    return hops::Unavailable("the server did not hand out exactly one CA certificate at /pki/ca.pem; use --ca-file");
+  const std::string pem = r->body.substr(b, e + end.size() - b) + "\n";
+  std::string fp = hops::crypto::CertFingerprint(pem);
+  if (fp.empty()) return hops::Unavailable("the platform CA at /pki/ca.pem does not parse; use --ca-file");
   std::cerr << "Platform CA of " << s.endpoint << "\n  SHA-256 fingerprint " << fp
             << "\n  (hopsd prints it at start; compare before you trust it)\n";
+  if (!expected_fp.empty()) {
+    auto norm = [](std::string x) {
+      std::string o;
+      for (char c : x)
+        if (c != ':') o += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      return o;
+    };
+    if (norm(expected_fp) != norm(fp))
+      return hops::InvalidArgument("the platform CA's fingerprint is " + fp + ", not the expected " + expected_fp +
+                                   "; not trusting it");
+    trust = true;
+  }
   if (!trust) {
     if (!isatty(STDIN_FILENO))
-      return hops::InvalidArgument("not trusting the platform CA without consent: pass --trust-ca after checking the "
-                                   "fingerprint, or --ca-file FILE");
+      return hops::InvalidArgument("not trusting the platform CA without consent: pass --ca-fingerprint FP (or "
+                                   "--trust-ca after checking it), or --ca-file FILE");
     std::cerr << "Trust this CA? [y/N] ";
     std::string answer;
     std::getline(std::cin, answer);
@@ -279,7 +297,7 @@ Status FetchPlatformCa(Saved& s, bool trust) {
     host += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_';
   fs::path file = dir / ("ca-" + host + ".pem");
   std::ofstream out(file, std::ios::trunc);
-  out << r->body;
+  out << pem;
   if (!out) return hops::Internal("cannot write " + file.string());
   s.ca_file = file.string();
   std::cerr << "Saved the platform CA to " << file.string() << "\n";
@@ -327,7 +345,7 @@ int main(int argc, char** argv) {
   };
 
   // login / logout / whoami
-  std::string l_user, l_password, l_key, l_ca, l_cert, l_certkey;
+  std::string l_user, l_password, l_key, l_ca, l_cert, l_certkey, l_ca_fp;
   bool l_password_stdin = false, l_trust_ca = false;
   auto* login = app.add_subcommand("login", "log in and save the credentials");
   login->add_option("endpoint", endpoint_flag, "server URL, e.g. http://127.0.0.1:8181");
@@ -337,6 +355,7 @@ int main(int argc, char** argv) {
   login->add_option("-k,--api-key", l_key, "log in with an API key instead");
   login->add_option("--ca-file", l_ca, "PEM file of the CA to trust for https (default: fetch the platform CA once)");
   login->add_flag("--trust-ca", l_trust_ca, "accept the fetched platform CA without asking (check its fingerprint)");
+  login->add_option("--ca-fingerprint", l_ca_fp, "accept the fetched platform CA only with this SHA-256 fingerprint");
   login->add_option("--cert", l_cert, "log in with a project certificate (mutual TLS): PEM certificate file");
   login->add_option("--key", l_certkey, "the PEM private key of --cert");
   login->callback([&] {
@@ -347,7 +366,7 @@ int main(int argc, char** argv) {
       if (!l_ca.empty()) {
         s.ca_file = fs::absolute(l_ca).string();
       } else if (s.endpoint.rfind("https://", 0) == 0 && (s.ca_file.empty() || new_endpoint)) {
-        HOPS_RETURN_IF_ERROR(FetchPlatformCa(s, l_trust_ca));
+        HOPS_RETURN_IF_ERROR(FetchPlatformCa(s, l_trust_ca, l_ca_fp));
       }
       s.token.clear();
       s.api_key.clear();

@@ -117,12 +117,17 @@ std::string CertFingerprint(std::string_view pem) {
   unsigned int n = 0;
   X509_digest(x, EVP_sha256(), md, &n);
   X509_free(x);
+  return ColonHex(std::string_view(reinterpret_cast<const char*>(md), n));
+}
+
+std::string ColonHex(std::string_view raw) {
   static const char* kHex = "0123456789ABCDEF";
   std::string out;
-  for (unsigned i = 0; i < n; ++i) {
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const auto b = static_cast<unsigned char>(raw[i]);
     if (i) out += ':';
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
   }
   return out;
 }

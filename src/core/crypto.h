@@ -20,5 +20,7 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b);
 // SHA-256 of the first certificate in `pem` (DER), as colon-separated upper-case
 // hex, the form `openssl x509 -fingerprint -sha256` prints; "" if none parses.
 std::string CertFingerprint(std::string_view pem);
+// Bytes as colon-separated upper-case hex ("AB:CD:..."), the fingerprint form.
+std::string ColonHex(std::string_view raw);
 
 }  // namespace hops::crypto

@@ -2,6 +2,7 @@
 // store, serves the REST API, and shuts down gracefully on SIGTERM/SIGINT.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -83,6 +84,16 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  // Everything hopsd creates is private to its user: the store holds session
+  // signing keys, the PKI directory the CA keys.
+  ::umask(077);
+  {
+    std::error_code ec;
+    std::filesystem::create_directories(cfg->Str("data_dir"), ec);
+    ::chmod(cfg->Str("data_dir").c_str(), 0700);
+    for (const char* f : {"meta.db", "meta.db-wal", "meta.db-shm"})
+      ::chmod((std::filesystem::path(cfg->Str("data_dir")) / f).c_str(), 0600);
+  }
   if (auto st = LockDataDir(cfg->Str("data_dir")); !st.ok()) {
     std::cerr << "hopsd: " << st.message() << "\n";
     return 1;

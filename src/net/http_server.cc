@@ -23,6 +23,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/crypto.h"
 #include "core/log.h"
 
 namespace hops::net {
@@ -66,19 +67,24 @@ http::response<http::string_body> BufferedResponse(HttpResponse& r, const std::s
 
 }  // namespace
 
-// The serial of the client certificate a completed handshake verified.
-static std::string PeerSerial(SSL* ssl) {
+// The client certificate a completed handshake verified: its serial and its
+// SHA-256 fingerprint (the certificate itself, not just a number it claims).
+static std::pair<std::string, std::string> PeerIdentity(SSL* ssl) {
   X509* peer = SSL_get0_peer_certificate(ssl);
-  if (!peer || SSL_get_verify_result(ssl) != X509_V_OK) return "";
+  if (!peer || SSL_get_verify_result(ssl) != X509_V_OK) return {};
   BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(peer), nullptr);
-  if (!bn) return "";
+  if (!bn) return {};
   char* hex = BN_bn2hex(bn);
-  std::string out(hex);
+  std::string serial(hex);
   OPENSSL_free(hex);
   BN_free(bn);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  size_t nz = out.find_first_not_of('0');
-  return nz == std::string::npos ? "0" : out.substr(nz);
+  for (auto& c : serial) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  size_t nz = serial.find_first_not_of('0');
+  serial = nz == std::string::npos ? "0" : serial.substr(nz);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (X509_digest(peer, EVP_sha256(), md, &n) != 1) return {};
+  return {serial, crypto::ColonHex(std::string_view(reinterpret_cast<const char*>(md), n))};
 }
 
 // One worker: an io_context run by one thread, with its own acceptor on the
@@ -168,7 +174,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       stream_.async_handshake(ssl::stream_base::server,
                               [self = this->shared_from_this()](beast::error_code ec) {
                                 if (ec) return;  // failed handshakes (and refused certificates) just close
-                                self->peer_serial_ = PeerSerial(self->stream_.native_handle());
+                                std::tie(self->peer_serial_, self->peer_fingerprint_) =
+                                    PeerIdentity(self->stream_.native_handle());
                                 self->ReadHeader();
                               });
     }
@@ -255,6 +262,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     req.request_id = NewRequestId();
     req.tls = !std::is_same_v<Stream, beast::tcp_stream>;
     req.peer_cert_serial = peer_serial_;
+    req.peer_cert_fingerprint = peer_fingerprint_;
     bool keep = msg.keep_alive() && !srv_.draining.load();
     unsigned version = msg.version();
     srv_.in_flight.fetch_add(1);
@@ -509,6 +517,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     req.request_id = NewRequestId();
     req.tls = !std::is_same_v<Stream, beast::tcp_stream>;
     req.peer_cert_serial = peer_serial_;
+    req.peer_cert_fingerprint = peer_fingerprint_;
     Reader reader(*this);
     req.body_reader = &reader;
     unsigned version = msg.version();
@@ -564,7 +573,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   HttpServer::Impl& srv_;
   Stream stream_;
   std::string client_;
-  std::string peer_serial_;  // the client certificate, when one was presented and verified
+  std::string peer_serial_, peer_fingerprint_;  // the client certificate, when one was presented and verified
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::request_parser<http::buffer_body>> sparser_;

@@ -40,6 +40,7 @@ struct HttpRequest {
   std::string request_id;   // assigned by the server, echoed in X-Request-Id
   bool tls = false;
   std::string peer_cert_serial;  // a verified client certificate's serial (lower-case hex); empty if none
+  std::string peer_cert_fingerprint;  // its SHA-256 (colon-separated upper-case hex)
   BodyReader* body_reader = nullptr;  // set instead of `body` on streaming routes
 
   std::string_view Header(std::string_view lower_name) const {

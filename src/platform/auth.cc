@@ -231,14 +231,16 @@ Result<Principal> Authenticator::AuthenticateApiKey(std::string_view key) {
   return p;
 }
 
-Result<Principal> Authenticator::AuthenticateCertificate(const std::string& serial) {
+Result<Principal> Authenticator::AuthenticateCertificate(const std::string& serial, const std::string& fingerprint) {
   Principal p;
   Status st = store_.Read([&](meta::Txn& t) -> Status {
     HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT c.user_id, c.project_id, c.project, c.revoked_at, c.not_after, "
-                                               "u.username, u.status FROM certificates c JOIN users u ON "
-                                               "u.id = c.user_id WHERE c.serial = ?",
+                                               "u.username, u.status, c.fingerprint FROM certificates c JOIN users u "
+                                               "ON u.id = c.user_id WHERE c.serial = ?",
                                                {serial}));
-    if (!row) return Invalid("this client certificate is not a project-member certificate of this platform");
+    // The whole certificate must be the one issued: a serial alone is public.
+    if (!row || !crypto::ConstantTimeEquals(row->Str(7), fingerprint))
+      return Invalid("this client certificate is not a project-member certificate of this platform");
     if (!row->IsNull(3)) return Invalid("this client certificate was revoked; download or request a new one");
     if (row->Int(4) <= clock_->NowMicros()) return Invalid("this client certificate has expired");
     if (row->Str(6) != "ACTIVE") return Invalid("account is " + row->Str(6) + "; its certificates do not work");

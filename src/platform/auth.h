@@ -42,10 +42,10 @@ class Authenticator {
   // Every failure is UNAUTHENTICATED with a message that says what to do.
   Result<Principal> Authenticate(std::string_view authorization);
   // A client certificate that passed the TLS handshake (chain to the platform
-  // CA, validity dates), by serial: it must be a member or service
-  // certificate that is not revoked, of an active user. The principal acts
-  // inside that certificate's project only.
-  Result<Principal> AuthenticateCertificate(const std::string& serial);
+  // CA, validity dates), by serial and SHA-256 fingerprint: it must be exactly
+  // a member or service certificate issued here, not revoked, of an active
+  // user. The principal acts inside that certificate's project only.
+  Result<Principal> AuthenticateCertificate(const std::string& serial, const std::string& fingerprint);
   // Creates a session row inside the caller's write transaction.
   Result<IssuedToken> IssueSession(meta::Txn& txn, int64_t user_id);
   // Adds a new signing key inside the caller's transaction and makes it the

@@ -12,7 +12,12 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <filesystem>
@@ -62,22 +67,34 @@ Result<std::string> ReadFile(const stdfs::path& p) {
   return s.str();
 }
 
-// Writes a file atomically (temporary file, rename) with the given mode.
+// Writes a file atomically with the given mode: a fresh temporary file
+// (created with that mode, never through a link), fsynced, renamed over the
+// target, and the directory fsynced.
 Status WriteFile(const stdfs::path& p, const std::string& data, mode_t mode) {
   stdfs::path tmp = p;
   tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Internal("cannot write " + tmp.string());
-    ::chmod(tmp.c_str(), mode);
-    out << data;
-    out.flush();
-    if (!out) return Internal("cannot write " + tmp.string());
+  ::unlink(tmp.c_str());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (fd < 0) return Internal("cannot create " + tmp.string() + ": " + std::strerror(errno));
+  ::fchmod(fd, mode);  // whatever the umask
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      return Internal("cannot write " + tmp.string() + ": " + std::strerror(errno));
+    }
+    done += static_cast<size_t>(n);
   }
-  ::chmod(tmp.c_str(), mode);
-  std::error_code ec;
-  stdfs::rename(tmp, p, ec);
-  if (ec) return Internal("cannot rename " + tmp.string() + ": " + ec.message());
+  if (::fsync(fd) != 0 || ::close(fd) != 0) return Internal("cannot write " + tmp.string() + ": " + std::strerror(errno));
+  if (::rename(tmp.c_str(), p.c_str()) != 0)
+    return Internal("cannot rename " + tmp.string() + ": " + std::strerror(errno));
+  int dfd = ::open(p.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
   return Status::Ok();
 }
 
@@ -201,7 +218,8 @@ Result<std::unique_ptr<CertificateAuthority>> CertificateAuthority::Open(const s
   std::error_code ec;
   stdfs::create_directories(dir, ec);
   if (ec) return Internal("cannot create the PKI directory " + dir + ": " + ec.message());
-  ::chmod(dir.c_str(), 0700);
+  if (::chmod(dir.c_str(), 0700) != 0)
+    return Internal("cannot make the PKI directory " + dir + " private: " + std::strerror(errno));
   const stdfs::path d(dir);
   const int64_t now = clock->NowMicros() / 1000000;
   Keys& k = *ca->keys_;
@@ -211,6 +229,7 @@ Result<std::unique_ptr<CertificateAuthority>> CertificateAuthority::Open(const s
   if (stdfs::exists(d / "root-ca.pem")) {
     HOPS_ASSIGN_OR_RETURN(auto pem, ReadFile(d / "root-ca.pem"));
     HOPS_ASSIGN_OR_RETURN(k.root, ParseCert(pem));
+    if (X509_check_ca(k.root.get()) <= 0) return InvalidArgument("root-ca.pem in " + dir + " is not a CA certificate");
     if (stdfs::exists(d / "root-ca.key")) {
       HOPS_ASSIGN_OR_RETURN(auto kp, ReadFile(d / "root-ca.key"));
       HOPS_ASSIGN_OR_RETURN(root_key, ParseKey(kp));
@@ -243,6 +262,8 @@ Result<std::unique_ptr<CertificateAuthority>> CertificateAuthority::Open(const s
       return InvalidArgument("intermediate-ca.key does not match intermediate-ca.pem in " + dir);
     if (!SignedBy(k.inter.get(), k.root.get()))
       return InvalidArgument("intermediate-ca.pem in " + dir + " is not signed by root-ca.pem");
+    if (X509_check_ca(k.inter.get()) <= 0 || !X509_get0_subject_key_id(k.inter.get()))
+      return InvalidArgument("intermediate-ca.pem in " + dir + " must be a CA certificate with a subject key identifier");
   } else {
     if (!root_key)
       return InvalidArgument("creating the intermediate CA needs root-ca.key in " + dir +
@@ -405,18 +426,20 @@ Result<std::string> CertificateAuthority::Pkcs12(const std::string& key_pem, con
   return BioString(b.get());
 }
 
-std::string CertificateAuthority::Seal(std::string_view plain) const {
+Result<std::string> CertificateAuthority::Seal(std::string_view plain) const {
   std::string iv = crypto::RandomBytes(12);
   std::string out = iv + std::string(plain.size() + 16, '\0');
   EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
   int n = 0, m = 0;
-  EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), nullptr, reinterpret_cast<const unsigned char*>(kek_.data()),
-                     reinterpret_cast<const unsigned char*>(iv.data()));
   auto* dst = reinterpret_cast<unsigned char*>(out.data() + 12);
-  EVP_EncryptUpdate(c, dst, &n, reinterpret_cast<const unsigned char*>(plain.data()), static_cast<int>(plain.size()));
-  EVP_EncryptFinal_ex(c, dst + n, &m);
-  EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, dst + plain.size());
+  bool ok = c && EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), nullptr, reinterpret_cast<const unsigned char*>(kek_.data()),
+                                    reinterpret_cast<const unsigned char*>(iv.data())) == 1 &&
+            EVP_EncryptUpdate(c, dst, &n, reinterpret_cast<const unsigned char*>(plain.data()),
+                              static_cast<int>(plain.size())) == 1 &&
+            EVP_EncryptFinal_ex(c, dst + n, &m) == 1 &&
+            EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, dst + plain.size()) == 1;
   EVP_CIPHER_CTX_free(c);
+  if (!ok) return SslError("cannot seal a private key");
   return crypto::Base64Url(out);
 }
 

@@ -69,7 +69,7 @@ class CertificateAuthority {
   Result<std::string> Pkcs12(const std::string& key_pem, const std::string& cert_pem, const std::string& password,
                              const std::string& friendly_name) const;
   // Seals and opens secrets (member private keys) with the key-encryption key (AES-256-GCM).
-  std::string Seal(std::string_view plain) const;
+  Result<std::string> Seal(std::string_view plain) const;
   Result<std::string> Unseal(std::string_view sealed) const;
 
   const std::string& root_pem() const { return root_pem_; }

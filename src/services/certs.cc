@@ -103,7 +103,10 @@ Result<CertService::Issued> CertService::IssueAndRecord(meta::Txn& t, Context& c
   c.not_after = issued.not_after_us;
   c.created_at = Now();
   meta::Value sealed = meta::Null{};
-  if (kind == "member") sealed = ca_.Seal(issued.key_pem);
+  if (kind == "member") {
+    HOPS_ASSIGN_OR_RETURN(std::string s, ca_.Seal(issued.key_pem));
+    sealed = std::move(s);
+  }
   meta::Value from = renewed_from.empty() ? meta::Value(meta::Null{}) : meta::Value(renewed_from);
   HOPS_RETURN_IF_ERROR(t.Exec("INSERT INTO certificates (serial, kind, project_id, user_id, project, username, "
                               "subject, fingerprint, cert_pem, sealed_key, purpose, renewed_from, not_before, "
@@ -291,12 +294,18 @@ Result<CertBundle> CertService::Renew(Context& ctx, const std::string& project, 
     CertRecord old = CertFrom(*row);
     if (old.username != ctx.who.username && m.role != kDataOwner)
       return NotFound("no certificate " + serial + " in '" + m.project + "'");
+    // A certificate renews itself only, never another one.
+    if (ctx.who.method == platform::AuthMethod::kCertificate && ctx.who.cert_serial != old.serial)
+      return PermissionDenied("a certificate may renew only itself");
     if (old.kind != "service") return Conflict("only service certificates are renewed; rotate member certificates");
     if (old.revoked_at) return Conflict("certificate " + serial + " was revoked; issue a new one instead");
     if (old.not_after <= Now()) return Conflict("certificate " + serial + " has expired; issue a new one instead");
     HOPS_ASSIGN_OR_RETURN(auto user, t.QueryOne("SELECT status FROM users WHERE id = ?", {row->Int(15)}));
     if (!user || user->Str(0) != "ACTIVE") return Conflict("'" + old.username + "' is no longer active");
     HOPS_RETURN_IF_ERROR(CheckServiceCertLimit(t, m.project_id, row->Int(15), Now()));
+    // The old certificate ends with its renewal: one live certificate per lineage,
+    // so revoking the newest revokes the identity.
+    HOPS_RETURN_IF_ERROR(RevokeWhere(t, ctx, "serial = ?", {old.serial}, kReasonSuperseded));
     HOPS_ASSIGN_OR_RETURN(auto issued, IssueAndRecord(t, ctx, "service", m.project_id, m.project, row->Int(15),
                                                       old.username, h * 3600, old.purpose, old.serial));
     b.cert = std::move(issued.rec);
@@ -324,31 +333,31 @@ Status CertService::Revoke(Context& ctx, const std::string& project, const std::
 }
 
 Result<std::string> CertService::CrlPem() {
+  // One builder at a time, so that an older list never replaces a newer one.
+  std::lock_guard lock(crl_mu_);
   std::string key;
   std::vector<platform::RevokedCert> revoked;
+  bool rebuild = false;
   HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
     HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT COUNT(*), MAX(revoked_at) FROM certificates WHERE "
                                                "revoked_at IS NOT NULL"));
     key = std::to_string(row->Int(0)) + "/" + std::to_string(row->Int(1));
-    {
-      std::lock_guard lock(crl_mu_);
-      if (key == crl_key_ && Now() - crl_built_us_ < int64_t{12} * 3600 * 1000000) return Status::Ok();
-    }
+    rebuild = key != crl_key_ || Now() - crl_built_us_ >= int64_t{12} * 3600 * 1000000;
+    if (!rebuild) return Status::Ok();
     revoked.clear();
     // Expired certificates stay listed: a CRL is small next to what it protects.
     HOPS_ASSIGN_OR_RETURN(auto rows, t.Query("SELECT serial, revoked_at, revoke_reason FROM certificates WHERE "
                                              "revoked_at IS NOT NULL"));
     for (const auto& r : rows) revoked.push_back({r.Str(0), r.Int(1), static_cast<int>(r.Int(2))});
-    key += "!";  // rebuild below
     return Status::Ok();
   }));
-  std::lock_guard lock(crl_mu_);
-  if (key.back() != '!') return crl_pem_;
-  key.pop_back();
-  const int64_t now = Now();
-  HOPS_ASSIGN_OR_RETURN(crl_pem_, ca_.Crl(revoked, now));
+  if (!rebuild) return crl_pem_;
+  // CRL numbers only grow: the build time in microseconds, past the previous one.
+  const int64_t number = std::max(Now(), crl_number_ + 1);
+  HOPS_ASSIGN_OR_RETURN(crl_pem_, ca_.Crl(revoked, number));
+  crl_number_ = number;
   crl_key_ = key;
-  crl_built_us_ = now;
+  crl_built_us_ = Now();
   return crl_pem_;
 }
 

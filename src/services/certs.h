@@ -107,7 +107,7 @@ class CertService {
   const Clock* clock_;
   std::mutex crl_mu_;
   std::string crl_key_, crl_pem_;
-  int64_t crl_built_us_ = 0;
+  int64_t crl_built_us_ = 0, crl_number_ = 0;
 };
 
 }  // namespace hops::services

@@ -150,6 +150,11 @@ def test_matrix(world, row, caller):
               "unknown_serial": "abcdef0123456789"}
     if row.get("fresh_project"):
         values["project"] = world.new_project(with_plain_member="{user}" in row["path"])
+    if row.get("fresh_service_cert"):
+        r = world.session("data_scientist").post(f"/api/v1/projects/{values['project']}/certificates/service",
+                                                 json={"hours": 1})
+        assert r.status_code == 201, r.text
+        values["serial"] = r.json()["serial"]
     auth = world.auth[caller]
     cert = world.certs.get(caller)
     if caller == "cert_project" and row.get("fresh_project"):

@@ -248,11 +248,11 @@ def test_foreign_and_expired_certificates_are_refused(srv, admin, tmp_path):
     inter = x509.load_pem_x509_certificate((pki / "intermediate-ca.pem").read_bytes())
     inter_key = serialization.load_pem_private_key((pki / "intermediate-ca.key").read_bytes(), None)
 
-    def make(issuer_name, signing_key, not_before, not_after):
+    def make(issuer_name, signing_key, not_before, not_after, serial=None):
         key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{project}__{owner_name}")])
         cert = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer_name).public_key(key.public_key())
-                .serial_number(x509.random_serial_number()).not_valid_before(not_before)
+                .serial_number(serial or x509.random_serial_number()).not_valid_before(not_before)
                 .not_valid_after(not_after).sign(signing_key, hashes.SHA256()))
         d = tmp_path / unique("c")
         d.mkdir()
@@ -269,12 +269,16 @@ def test_foreign_and_expired_certificates_are_refused(srv, admin, tmp_path):
                    now - day, now + day)
     # Signed by the platform CA and in date, but never issued (not in the store).
     unknown = make(inter.subject, inter_key, now - day, now + day)
+    # Signed by the platform CA with the serial of a real member certificate: a serial is public.
+    real_serial = int(owner.get(f"/api/v1/projects/{project}/certificates/me").json()["serial"], 16)
+    serial_twin = make(inter.subject, inter_key, now - day, now + day, serial=real_serial)
     for d in [expired, foreign]:
         with pytest.raises(requests.exceptions.SSLError):
             requests.get(srv.url + "/api/v1/users/me", verify=srv.ca, cert=files(d))
         assert curl(srv, "/api/v1/users/me", d) == "000"
-    r = requests.get(srv.url + "/api/v1/users/me", verify=srv.ca, cert=files(unknown))
-    assert r.status_code == 401 and "not a project-member certificate" in r.json()["error"]["message"]
+    for d in [unknown, serial_twin]:
+        r = requests.get(srv.url + "/api/v1/users/me", verify=srv.ca, cert=files(d))
+        assert r.status_code == 401 and "not a project-member certificate" in r.json()["error"]["message"]
     p = subprocess.run(["openssl", "s_client", "-connect", hostport(srv), "-CAfile", srv.ca, "-cert",
                         str(expired / "cert.pem"), "-key", str(expired / "key.pem")],
                        input=b"GET /healthz HTTP/1.0\r\n\r\n", capture_output=True, timeout=10)
@@ -310,6 +314,23 @@ def test_service_certificates_are_short_lived_and_renewable(srv, admin, tmp_path
     assert r.status_code == 201, r.text
     new = r.json()
     assert new["renewed_from"] == svc["serial"] and new["key_pem"] != svc["key_pem"]
+    # The old certificate ends with its renewal; the job goes on with the new one.
+    assert job.get(f"/api/v1/projects/{project}").status_code == 401
+    (d / "cert.pem").write_text(new["certificate_pem"])
+    (d / "key.pem").write_text(new["key_pem"])
+    job = api(srv, cert=files(d))
+    # A certificate cannot widen or outlive itself: no bundles, rotations, new
+    # service certificates, renewing others, or deleting the project.
+    for method, path, body in [("post", "/certificates/me/bundle", {"password": "long-enough-1"}),
+                               ("post", "/certificates/me/rotate", None),
+                               ("post", "/certificates/service", {"hours": 1}),
+                               ("delete", "", None)]:
+        r = getattr(job, method)(f"/api/v1/projects/{project}{path}", json=body)
+        assert r.status_code == 403 and "not a certificate" in r.json()["error"]["message"], (path, r.text)
+    other = owner.post(f"/api/v1/projects/{project}/certificates/service", json={"username": sci_name}).json()
+    r = job.post(f"/api/v1/projects/{project}/certificates/{other['serial']}/renew")
+    assert r.status_code == 403 and "only itself" in r.json()["error"]["message"]
+    assert job.get(f"/api/v1/projects/{project}").json()["role"] == "DATA_SCIENTIST"
     # Member certificates are rotated, not renewed; revoked ones are not renewed.
     mine = sci.get(f"/api/v1/projects/{project}/certificates/me").json()
     assert sci.post(f"/api/v1/projects/{project}/certificates/{mine['serial']}/renew").status_code == 409
@@ -349,7 +370,6 @@ def test_kill_during_member_changes_leaves_certificates_consistent(tmp_path):
     """kill -9 while members join and leave: after restart every member holds one
     active certificate, no active member certificate outlives its membership,
     and the CA and server certificate are the same."""
-    import sqlite3
     import threading
 
     s = Hopsd(data_dir=tmp_path / "d", tls=True, args=["--store-sync", "normal"]).start()
@@ -383,16 +403,14 @@ def test_kill_during_member_changes_leaves_certificates_consistent(tmp_path):
     try:
         assert (s.data_dir / "pki" / "root-ca.pem").read_text() == root_fp
         assert (s.data_dir / "pki" / "server.pem").read_text() == server_pem
-        db = sqlite3.connect(s.data_dir / "meta.db")
-        orphans = db.execute("SELECT m.user_id FROM project_members m LEFT JOIN certificates c ON "
-                             "c.project_id = m.project_id AND c.user_id = m.user_id AND c.kind = 'member' AND "
-                             "c.revoked_at IS NULL WHERE c.serial IS NULL").fetchall()
-        stale = db.execute("SELECT c.serial FROM certificates c LEFT JOIN project_members m ON "
-                           "m.project_id = c.project_id AND m.user_id = c.user_id WHERE c.revoked_at IS NULL "
-                           "AND m.user_id IS NULL").fetchall()
-        doubled = db.execute("SELECT user_id FROM certificates WHERE kind = 'member' AND revoked_at IS NULL "
-                             "GROUP BY project_id, user_id HAVING COUNT(*) > 1").fetchall()
-        db.close()
+        orphans = s.sql("SELECT m.user_id FROM project_members m LEFT JOIN certificates c ON "
+                        "c.project_id = m.project_id AND c.user_id = m.user_id AND c.kind = 'member' AND "
+                        "c.revoked_at IS NULL WHERE c.serial IS NULL")
+        stale = s.sql("SELECT c.serial FROM certificates c LEFT JOIN project_members m ON "
+                      "m.project_id = c.project_id AND m.user_id = c.user_id WHERE c.revoked_at IS NULL "
+                      "AND m.user_id IS NULL")
+        doubled = s.sql("SELECT user_id FROM certificates WHERE kind = 'member' AND revoked_at IS NULL "
+                        "GROUP BY project_id, user_id HAVING COUNT(*) > 1")
         assert orphans == [] and stale == [] and doubled == []
         admin = api(s, "Bearer " + s.login())
         assert admin.get("/api/v1/projects/crash/certificates/me").status_code == 200

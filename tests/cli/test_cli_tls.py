@@ -35,6 +35,12 @@ def test_login_fetches_the_platform_ca_once_and_shows_its_fingerprint(server, tm
     saved = cli.saved()
     assert open(saved["ca_file"]).read() == open(server.ca).read()
     assert cli.json("whoami")["username"] == "admin"
+    # --ca-fingerprint: trusted only when it matches.
+    fp_cli = Cli(server, tmp_path / "fp")
+    assert "not the expected" in fp_cli.run("login", server.url, "-u", "admin", "--ca-fingerprint", "AB:CD",
+                                            env={"HOPS_PASSWORD": support.ADMIN_PASSWORD}).stderr
+    fp_cli.ok("login", server.url, "-u", "admin", "--ca-fingerprint", fingerprint(server.ca),
+              env={"HOPS_PASSWORD": support.ADMIN_PASSWORD})
     # A later login to the same server reuses the saved CA without asking.
     cli.ok("login", "-u", "admin", env={"HOPS_PASSWORD": support.ADMIN_PASSWORD})
     # --ca-file works on its own; a wrong CA is refused.
@@ -78,9 +84,11 @@ def test_bundle_certificate_login_and_service_certificates(server, tmp_path):
     renewed = user.json("cert", "renew", "certdemo", issued["serial"], "--out", str(tmp_path / "svc2"))
     assert renewed["serial"] != issued["serial"]
     assert (svc / "key.pem").read_text() != (tmp_path / "svc2" / "key.pem").read_text()
-    user.ok("cert", "revoke", "certdemo", issued["serial"], "--reason", "key_compromise")
     listed = {c["serial"]: c["status"] for c in user.json("cert", "ls", "certdemo", "--all")}
-    assert listed[issued["serial"]] == "REVOKED" and listed[renewed["serial"]] == "ACTIVE"
+    assert listed[issued["serial"]] == "REVOKED" and listed[renewed["serial"]] == "ACTIVE"  # renewal supersedes
+    user.ok("cert", "revoke", "certdemo", renewed["serial"], "--reason", "key_compromise")
+    listed = {c["serial"]: c["status"] for c in user.json("cert", "ls", "certdemo", "--all")}
+    assert listed[renewed["serial"]] == "REVOKED"
     assert "hours must be" in user.fail("cert", "service", "certdemo", "--hours", "100", "--out", str(svc))
     # Rotation ends the old certificate at once.
     user.ok("cert", "rotate", "certdemo")

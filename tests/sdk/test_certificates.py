@@ -56,9 +56,9 @@ def test_bundle_certificate_connection_and_service_certificates(server, tmp_path
     assert svc["kind"] == "service" and svc["purpose"] == "sdk-job"
     renewed = project.certificates.renew(svc["serial"], hours=2)
     assert renewed["renewed_from"] == svc["serial"]
-    project.certificates.revoke(svc["serial"], reason="key_compromise")
+    project.certificates.revoke(renewed["serial"], reason="key_compromise")
     statuses = {c["serial"]: c["status"] for c in project.certificates.list(include_revoked=True)}
-    assert statuses[svc["serial"]] == "REVOKED"
+    assert statuses[svc["serial"]] == "REVOKED" and statuses[renewed["serial"]] == "REVOKED"
     with pytest.raises(hops.InvalidArgument):
         project.certificates.service(hours=1000)
     new = project.certificates.rotate()

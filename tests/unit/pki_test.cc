@@ -112,7 +112,9 @@ TEST(Pki, CrlPkcs12AndSealing) {
   auto p12 = (*ca)->Pkcs12(leaf->key_pem, leaf->cert_pem, "bundle-password", "p__u");
   ASSERT_TRUE(p12.ok());
   EXPECT_GT(p12->size(), 500u);
-  std::string sealed = (*ca)->Seal(leaf->key_pem);
+  auto sealed_or = (*ca)->Seal(leaf->key_pem);
+  ASSERT_TRUE(sealed_or.ok());
+  std::string sealed = *sealed_or;
   EXPECT_EQ(sealed.find("PRIVATE KEY"), std::string::npos);
   auto opened = (*ca)->Unseal(sealed);
   ASSERT_TRUE(opened.ok());
@@ -168,7 +170,11 @@ TEST(CertificateAuth, RevokedExpiredAndInactiveAreRefused) {
   add("a2", clock.now + 1000000, true, "ACTIVE");
   add("a3", clock.now - 1, false, "ACTIVE");
   add("a4", clock.now + 1000000, false, "DEACTIVATED");
-  auto ok = auth.AuthenticateCertificate("a1");
+  // Another certificate that claims a1's serial (a sibling CA, a forgery) has another fingerprint.
+  auto forged = auth.AuthenticateCertificate("a1", "AA:BB");
+  ASSERT_FALSE(forged.ok());
+  EXPECT_EQ(forged.status().code(), Code::kUnauthenticated);
+  auto ok = auth.AuthenticateCertificate("a1", "f");
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   EXPECT_EQ(ok->method, AuthMethod::kCertificate);
   EXPECT_EQ(ok->only_project_id, 7);
@@ -178,7 +184,7 @@ TEST(CertificateAuth, RevokedExpiredAndInactiveAreRefused) {
   EXPECT_FALSE(ok->Reaches(8));
   for (auto [serial, what] : {std::pair{"a2", "revoked"}, std::pair{"a3", "expired"},
                               std::pair{"a4", "DEACTIVATED"}, std::pair{"zz", "not a project-member"}}) {
-    auto r = auth.AuthenticateCertificate(serial);
+    auto r = auth.AuthenticateCertificate(serial, "f");
     ASSERT_FALSE(r.ok()) << serial;
     EXPECT_EQ(r.status().code(), Code::kUnauthenticated);
     EXPECT_NE(r.status().message().find(what), std::string::npos) << r.status().message();
