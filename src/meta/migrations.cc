@@ -139,6 +139,8 @@ std::string RenderDdl(const std::string& ddl, const Dialect& d) {
   for (auto [tok, rep] : tokens) {
     for (size_t p; (p = out.find(tok)) != std::string::npos;) out.replace(p, std::strlen(tok), rep);
   }
+  // InnoDB, and byte-wise comparison of names as on SQLite.
+  if (my && out.rfind("CREATE TABLE", 0) == 0) out += " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
   return out;
 }
 

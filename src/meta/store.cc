@@ -3,10 +3,12 @@
 #include "meta/store.h"
 
 #include <chrono>
+#include <random>
 #include <thread>
 
 #include "core/log.h"
 #include "meta/migrations.h"
+#include "meta/mysql_engine.h"
 #include "meta/sqlite_engine.h"
 
 namespace hops::meta {
@@ -51,7 +53,7 @@ Status Store::Read(const TxnFn& fn) { return Run(false, fn); }
 Status Store::Write(const TxnFn& fn) { return Run(true, fn); }
 
 Status Store::Run(bool write, const TxnFn& fn) {
-  constexpr int kMaxAttempts = 8;
+  constexpr int kMaxAttempts = 12;
   auto start = std::chrono::steady_clock::now();
   Status result;
   for (int attempt = 1;; ++attempt) {
@@ -77,7 +79,11 @@ Status Store::Run(bool write, const TxnFn& fn) {
       break;
     }
     stats_.retries.fetch_add(1, std::memory_order_relaxed);
-    std::this_thread::sleep_for(std::chrono::microseconds(200 << std::min(attempt, 6)));
+    // Exponential backoff with jitter, so that transactions that deadlocked
+    // on a shared store (several servers) do not meet again in step.
+    thread_local std::minstd_rand jitter{std::random_device{}()};
+    const int base_us = 200 << std::min(attempt, 6);
+    std::this_thread::sleep_for(std::chrono::microseconds(base_us / 2 + static_cast<int>(jitter() % base_us)));
   }
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)
                 .count();
@@ -98,8 +104,10 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& url, const std::st
     std::string path = url.substr(kSqlite.size());
     if (path.empty()) return InvalidArgument("store URL '" + url + "' has no file path");
     HOPS_ASSIGN_OR_RETURN(store, OpenSqlite(path, sync));
+  } else if (url.rfind("mysql://", 0) == 0) {
+    HOPS_ASSIGN_OR_RETURN(store, OpenMysql(url));
   } else {
-    return InvalidArgument("unsupported store URL '" + url + "'; use sqlite://PATH");
+    return InvalidArgument("unsupported store URL; use sqlite://PATH or mysql://USER:PASSWORD@HOST:PORT/DATABASE");
   }
   HOPS_RETURN_IF_ERROR(Migrate(*store));
   return store;

@@ -1,6 +1,5 @@
 """Concurrency, crash and tamper tests against real hopsd processes."""
 import random
-import sqlite3
 import threading
 import time
 
@@ -99,11 +98,9 @@ def test_32_clients_end_consistent():
         srv.cleanup()
 
     # No member or quota rows outlive their project.
-    db = sqlite3.connect(srv.data_dir / "meta.db") if srv.data_dir.exists() else None
-    if db:
-        assert db.execute("SELECT COUNT(*) FROM project_members WHERE project_id NOT IN "
-                          "(SELECT id FROM projects)").fetchone()[0] == 0
-        db.close()
+    if srv.data_dir.exists() or srv.store_args:
+        assert srv.sql("SELECT COUNT(*) FROM project_members WHERE project_id NOT IN "
+                       "(SELECT id FROM projects)")[0][0] == 0
 
 
 def test_kill_9_during_write_storm_loses_nothing_acknowledged(tmp_path):
@@ -169,11 +166,7 @@ def test_kill_9_during_write_storm_loses_nothing_acknowledged(tmp_path):
 def tamper_and_verify(srv, *statements):
     """Edits meta.db behind a stopped server, restarts it and asks for verification."""
     srv.stop()
-    db = sqlite3.connect(srv.data_dir / "meta.db")
-    for sql in statements:
-        db.execute(sql)
-    db.commit()
-    db.close()
+    srv.sql(*statements)
     srv.start()
     return Api(srv.url, "Bearer " + srv.login()).get("/api/v1/admin/audit/verify").json()
 
@@ -184,8 +177,7 @@ def test_audit_tampering_is_detected(tmp_path):
         admin = Api(srv.url, "Bearer " + srv.login())
         for i in range(5):
             admin.post("/api/v1/projects", json={"name": f"t{i}x"})
-        original = sqlite3.connect(srv.data_dir / "meta.db").execute(
-            "SELECT username FROM audit_log WHERE seq = 3").fetchone()[0]
+        original = srv.sql("SELECT username FROM audit_log WHERE seq = 3")[0][0]
         v = tamper_and_verify(srv, "UPDATE audit_log SET username = 'someone_else' WHERE seq = 3")
         assert v["ok"] is False and v["first_bad_seq"] == 3 and "altered" in v["message"]
         v = tamper_and_verify(srv, f"UPDATE audit_log SET username = '{original}' WHERE seq = 3",  # undo

@@ -5,7 +5,6 @@ import json
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import threading
 import time
@@ -177,11 +176,8 @@ def test_first_start_prints_generated_admin_password_once(tmp_path):
 def test_refuses_store_newer_than_binary(tmp_path):
     srv = Hopsd(data_dir=tmp_path / "d").start()
     srv.stop()
-    db = sqlite3.connect(tmp_path / "d" / "meta.db")
-    db.execute("INSERT INTO schema_version (version, applied_at) VALUES (9999, 0)")
-    db.commit()
-    db.close()
-    p = subprocess.run([str(HOPSD), "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path / "d")],
+    srv.sql("INSERT INTO schema_version (version, applied_at) VALUES (9999, 0)")
+    p = subprocess.run([str(HOPSD), "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path / "d"), *srv.store_args],
                        capture_output=True, text=True, env=srv.env, timeout=20)
     assert p.returncode != 0
     assert "newer" in p.stderr and "9999" in p.stderr

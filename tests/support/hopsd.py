@@ -30,6 +30,9 @@ ADMIN_PASSWORD = "admin-Secret-123"
 # add them as they go by). Each hopsd's log is searched for all of them when
 # the server stops: a secret in a log fails the test that stopped it.
 SECRETS = set()
+# The store every test server uses unless a test says otherwise: empty for the
+# embedded SQLite default, or mysql://USER@HOST:PORT (scripts/run-tests sets it).
+STORE = os.environ.get("HOPS_TEST_STORE", "").rstrip("/")
 
 
 def remember(secret):
@@ -55,6 +58,13 @@ class Hopsd:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.tls = tls
         self.args = list(args) if tls or "--tls-cert" in args else ["--plain-http", *args]
+        # HOPS_TEST_STORE=mysql://USER@HOST:PORT runs the server on that MariaDB,
+        # in a database of its own (named after its data directory, so a restart
+        # finds it again).
+        if STORE and "--store" not in self.args:
+            import hashlib
+            db = "hops_" + hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:16]
+            self.args += ["--store", f"{STORE}/{db}"]
         self.ca = str(self.data_dir / "pki" / "root-ca.pem")  # the platform CA (tls=True)
         self.env = dict(os.environ)
         self.env["HOPS_ADMIN_PASSWORD"] = admin_password
@@ -88,6 +98,37 @@ class Hopsd:
                         pass
             time.sleep(0.05)
         raise RuntimeError("hopsd did not start: " + self.log())
+
+    @property
+    def store_args(self):
+        """The --store flag this server runs with ([] for the embedded default)."""
+        i = self.args.index("--store") if "--store" in self.args else -1
+        return self.args[i:i + 2] if i >= 0 else []
+
+    def sql(self, *statements):
+        """Runs SQL directly on this server's store (behind its back, for fault
+        tests); returns the rows of the last statement as tuples."""
+        store = self.store_args[1] if self.store_args else ""
+        if not store.startswith("mysql://"):
+            import sqlite3
+            db = sqlite3.connect(self.data_dir / "meta.db")
+            try:
+                rows = []
+                for st in statements:
+                    rows = db.execute(st).fetchall()
+                db.commit()
+                return rows
+            finally:
+                db.close()
+        import urllib.parse
+        u = urllib.parse.urlsplit(store)
+        cmd = ["mariadb", "--no-defaults", "-N", "-B", "-u", u.username or "root", "-h", u.hostname,
+               "-P", str(u.port or 3306), u.path.lstrip("/"), "-e", ";".join(statements)]
+        if u.password:
+            cmd.insert(3, f"-p{u.password}")
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        conv = lambda v: None if v == "NULL" else int(v) if v.lstrip("-").isdigit() else v  # noqa: E731
+        return [tuple(conv(v) for v in line.split("\t")) for line in out.splitlines()]
 
     @property
     def verify(self):

@@ -1,6 +1,8 @@
 // The audit chain: appends, batching, verification and tamper detection.
 #include <gtest/gtest.h>
 
+#include "test_store.h"
+
 #include <filesystem>
 
 #include "meta/store.h"
@@ -12,7 +14,7 @@ namespace {
 std::unique_ptr<meta::Store> OpenStore(const std::string& name) {
   auto dir = std::filesystem::path(::testing::TempDir()) / ("audit_test_" + name + "_" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
-  auto s = meta::Store::Open("sqlite://" + (dir / "meta.db").string(), "normal");
+  auto s = meta::Store::Open(hops::testing::StoreUrl(dir), "normal");
   EXPECT_TRUE(s.ok());
   return std::move(s).value();
 }

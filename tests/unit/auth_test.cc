@@ -1,6 +1,8 @@
 // Passwords, session tokens and API keys against a real embedded store.
 #include <gtest/gtest.h>
 
+#include "test_store.h"
+
 #include <filesystem>
 
 #include "core/crypto.h"
@@ -20,7 +22,7 @@ class FakeClock : public Clock {
 std::unique_ptr<meta::Store> OpenStore(const std::string& name) {
   auto dir = std::filesystem::path(::testing::TempDir()) / ("auth_test_" + name + "_" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
-  auto s = meta::Store::Open("sqlite://" + (dir / "meta.db").string(), "normal");
+  auto s = meta::Store::Open(hops::testing::StoreUrl(dir), "normal");
   EXPECT_TRUE(s.ok()) << s.status().ToString();
   return std::move(s).value();
 }

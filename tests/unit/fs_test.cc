@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_store.h"
+
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -85,7 +87,7 @@ class FsServiceTest : public ::testing::Test {
   void SetUp() override {
     dir_ = TestDir("fs");
     std::filesystem::create_directories(dir_);
-    store_ = std::move(meta::Store::Open("sqlite://" + (dir_ / "meta.db").string(), "normal")).value();
+    store_ = std::move(meta::Store::Open(hops::testing::StoreUrl(dir_), "normal")).value();
     blocks_ = NewLocalBlockStore((dir_ / "blocks").string()).value();
     FsSettings s;
     s.inline_max = 100;

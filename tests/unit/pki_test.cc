@@ -2,6 +2,8 @@
 // PKCS#12, sealing; and certificate authentication against a real store.
 #include <gtest/gtest.h>
 
+#include "test_store.h"
+
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -146,7 +148,7 @@ TEST(Pki, ServerCertificateIsReusedUntilNamesChange) {
 TEST(CertificateAuth, RevokedExpiredAndInactiveAreRefused) {
   FakeClock clock;
   auto dir = stdfs::path(Dir("auth"));
-  auto store = meta::Store::Open("sqlite://" + (dir / "meta.db").string(), "normal");
+  auto store = meta::Store::Open(hops::testing::StoreUrl(dir), "normal");
   ASSERT_TRUE(store.ok());
   meta::Store& s = **store;
   Authenticator auth(s, &clock, 3600);

@@ -2,6 +2,8 @@
 // visibility, owner protection, and that each mutation writes its audit record.
 #include <gtest/gtest.h>
 
+#include "test_store.h"
+
 #include <filesystem>
 
 #include "meta/store.h"
@@ -21,7 +23,7 @@ class ServicesTest : public ::testing::Test {
                ("services_test_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
                 "_" + std::to_string(getpid()));
     std::filesystem::remove_all(dir);
-    store_ = std::move(meta::Store::Open("sqlite://" + (dir / "meta.db").string(), "normal")).value();
+    store_ = std::move(meta::Store::Open(hops::testing::StoreUrl(dir), "normal")).value();
     auth_ = std::make_unique<platform::Authenticator>(*store_, Clock::Real(), 3600);
     ASSERT_TRUE(auth_->Init().ok());
     users_ = std::make_unique<UserService>(*store_, *auth_, UserSettings{false, 3});
@@ -108,7 +110,7 @@ class StepClock : public Clock {
 TEST(LoginThrottle, PerUserWindowOpensAgainAfterAMinute) {
   auto dir = std::filesystem::path(::testing::TempDir()) / ("throttle_test_" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
-  auto store = std::move(meta::Store::Open("sqlite://" + (dir / "meta.db").string(), "normal")).value();
+  auto store = std::move(meta::Store::Open(hops::testing::StoreUrl(dir), "normal")).value();
   StepClock clock;
   platform::Authenticator auth(*store, &clock, 3600);
   ASSERT_TRUE(auth.Init().ok());

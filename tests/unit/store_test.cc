@@ -2,6 +2,8 @@
 // concurrency, and refusal of a store newer than the binary.
 #include <gtest/gtest.h>
 
+#include "test_store.h"
+
 #include <filesystem>
 #include <thread>
 
@@ -15,7 +17,7 @@ std::string TempDb(const std::string& name) {
   auto dir = std::filesystem::path(::testing::TempDir()) / ("store_test_" + name + "_" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  return "sqlite://" + (dir / "meta.db").string();
+  return hops::testing::StoreUrl(dir);
 }
 
 TEST(Store, MigratesAndCommits) {

@@ -1,0 +1,412 @@
+// MySQL-protocol engine over MariaDB Connector/C (text protocol; parameters
+// are escaped by the connector for the connection's character set).
+#include "meta/mysql_engine.h"
+
+#include <errmsg.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <vector>
+
+#include "core/log.h"
+
+namespace hops::meta {
+namespace {
+
+const Dialect kMysqlDialect{"mysql", " FOR UPDATE"};
+
+struct HostPort {
+  std::string host;
+  unsigned port = 3306;
+};
+
+struct Target {
+  std::string user, password, database;
+  std::vector<HostPort> hosts;  // tried in turn: a Galera cluster lists its nodes
+  int pool = 16;
+};
+
+std::string PercentDecode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+Result<Target> ParseUrl(const std::string& url) {
+  const std::string kPrefix = "mysql://";
+  auto bad = [&](const std::string& why) {
+    return InvalidArgument("store URL must be mysql://USER:PASSWORD@HOST:PORT[,HOST:PORT...]/DATABASE (" + why + ")");
+  };
+  if (url.rfind(kPrefix, 0) != 0) return bad("no mysql:// prefix");
+  std::string rest = url.substr(kPrefix.size());
+  Target t;
+  auto q = rest.find('?');
+  if (q != std::string::npos) {
+    std::string query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+    if (query.rfind("pool=", 0) == 0) t.pool = std::atoi(query.c_str() + 5);
+    if (t.pool < 1 || t.pool > 256) return bad("pool must be 1 to 256");
+  }
+  auto at = rest.rfind('@');
+  if (at == std::string::npos) return bad("no USER@");
+  std::string creds = rest.substr(0, at), where = rest.substr(at + 1);
+  auto colon = creds.find(':');
+  t.user = PercentDecode(creds.substr(0, colon));
+  if (colon != std::string::npos) t.password = PercentDecode(creds.substr(colon + 1));
+  auto slash = where.find('/');
+  if (slash == std::string::npos || slash + 1 >= where.size()) return bad("no /DATABASE");
+  t.database = where.substr(slash + 1);
+  for (char c : t.database)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return bad("database names are letters, digits, _");
+  std::string hosts = where.substr(0, slash);
+  size_t start = 0;
+  while (start <= hosts.size()) {
+    size_t comma = hosts.find(',', start);
+    std::string hp = hosts.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    HostPort h;
+    auto c = hp.rfind(':');
+    h.host = hp.substr(0, c);
+    if (c != std::string::npos) h.port = static_cast<unsigned>(std::atoi(hp.c_str() + c + 1));
+    if (h.host.empty() || h.port == 0 || h.port > 65535) return bad("bad HOST:PORT '" + hp + "'");
+    t.hosts.push_back(h);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return t;
+}
+
+bool ConnectionLost(unsigned e) {
+  return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == CR_CONNECTION_ERROR || e == CR_CONN_HOST_ERROR ||
+         e == CR_SERVER_LOST_EXTENDED || e == ER_CONNECTION_KILLED || e == ER_SERVER_SHUTDOWN ||
+         e == ER_UNKNOWN_COM_ERROR /* Galera: node not ready */ || e == 1927 /* ER_CONNECTION_KILLED (MariaDB) */;
+}
+
+bool Transient(unsigned e) {
+  return e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT || e == ER_QUERY_INTERRUPTED /* Galera BF abort */ ||
+         ConnectionLost(e);
+}
+
+class Conn {
+ public:
+  ~Conn() { Close(); }
+  void Close() {
+    if (db_) mysql_close(db_);
+    db_ = nullptr;
+  }
+  bool open() const { return db_ != nullptr; }
+
+  // Connects to the first host that answers, starting with `first`.
+  Status Connect(const Target& t, size_t first) {
+    Close();
+    std::string errors;
+    for (size_t k = 0; k < t.hosts.size(); ++k) {
+      const HostPort& h = t.hosts[(first + k) % t.hosts.size()];
+      db_ = mysql_init(nullptr);
+      unsigned connect_timeout = 3, io_timeout = 30;
+      mysql_options(db_, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+      mysql_options(db_, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+      mysql_options(db_, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
+      mysql_options(db_, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+      // Affected rows count matched rows, as SQLite's changes() does.
+      if (mysql_real_connect(db_, h.host.c_str(), t.user.c_str(), t.password.c_str(), nullptr, h.port, nullptr,
+                             CLIENT_FOUND_ROWS)) {
+        std::string setup = "CREATE DATABASE IF NOT EXISTS `" + t.database +
+                            "` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
+        bool ok = mysql_real_query(db_, setup.data(), setup.size()) == 0;
+        std::string use = "USE `" + t.database + "`";
+        ok = ok && mysql_real_query(db_, use.data(), use.size()) == 0;
+        static const char kSession[] =
+            "SET SESSION collation_connection = 'utf8mb4_bin', innodb_lock_wait_timeout = 10, "
+            "sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'";
+        ok = ok && mysql_real_query(db_, kSession, sizeof kSession - 1) == 0;
+        if (ok) return Status::Ok();
+      }
+      errors += (errors.empty() ? "" : "; ") + h.host + ":" + std::to_string(h.port) + ": " + mysql_error(db_);
+      Close();
+    }
+    return Unavailable("cannot reach the metadata store (" + errors + ")");
+  }
+
+  // Runs one statement with `?` replaced by the escaped parameters.
+  Status Run(std::string_view sql, const Params& params, bool* transient) {
+    std::string text;
+    text.reserve(sql.size() + 16 * params.size());
+    size_t k = 0;
+    char quote = 0;
+    for (char c : sql) {
+      if (quote) {
+        text += c;
+        if (c == quote) quote = 0;
+        continue;
+      }
+      if (c == '\'' || c == '"' || c == '`') quote = c;
+      if (c != '?') {
+        text += c;
+        continue;
+      }
+      if (k >= params.size()) return Internal("too few parameters for `" + std::string(sql.substr(0, 80)) + "`");
+      const Value& v = params[k++];
+      if (std::holds_alternative<Null>(v)) {
+        text += "NULL";
+      } else if (auto i = std::get_if<int64_t>(&v)) {
+        text += std::to_string(*i);
+      } else if (auto d = std::get_if<double>(&v)) {
+        char buf[40];
+        std::snprintf(buf, sizeof buf, "%.17g", *d);
+        text += buf;
+      } else {
+        const std::string& s = std::holds_alternative<std::string>(v) ? std::get<std::string>(v) : std::get<Blob>(v).bytes;
+        if (std::holds_alternative<Blob>(v)) {
+          static const char* kHex = "0123456789ABCDEF";
+          text += "X'";
+          for (unsigned char b : s) text += kHex[b >> 4], text += kHex[b & 15];
+          text += "'";
+        } else {
+          std::string esc(s.size() * 2 + 1, '\0');
+          unsigned long n = mysql_real_escape_string(db_, esc.data(), s.data(), static_cast<unsigned long>(s.size()));
+          text += '\'';
+          text.append(esc.data(), n);
+          text += '\'';
+        }
+      }
+    }
+    if (k != params.size()) return Internal("too many parameters for `" + std::string(sql.substr(0, 80)) + "`");
+    if (mysql_real_query(db_, text.data(), static_cast<unsigned long>(text.size())) != 0)
+      return Error(sql, transient);
+    return Status::Ok();
+  }
+
+  Status Error(std::string_view sql, bool* transient) {
+    unsigned e = mysql_errno(db_);
+    std::string msg = mysql_error(db_);
+    *transient = Transient(e);
+    if (ConnectionLost(e)) {
+      Close();  // reconnect on the next transaction
+      return Unavailable("lost the connection to the metadata store (" + msg + ")");
+    }
+    if (e == ER_DUP_ENTRY || e == ER_DUP_KEY) return AlreadyExists("duplicate entry (" + msg + ")");
+    if (e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT || e == ER_QUERY_INTERRUPTED)
+      return Unavailable("store busy (" + msg + ")");
+    if (e == ER_DATA_TOO_LONG) return InvalidArgument("a value is too long for the store (" + msg + ")");
+    if (e == ER_DISK_FULL || e == ER_RECORD_FILE_FULL) return Unavailable("the store's disk is full (" + msg + ")");
+    return Internal("store error in `" + std::string(sql.substr(0, 80)) + "`: " + msg);
+  }
+
+  Result<Rows> Fetch() {
+    Rows rows;
+    MYSQL_RES* res = mysql_store_result(db_);
+    if (!res) return rows;
+    unsigned n = mysql_num_fields(res);
+    MYSQL_FIELD* fields = mysql_fetch_fields(res);
+    while (MYSQL_ROW r = mysql_fetch_row(res)) {
+      unsigned long* len = mysql_fetch_lengths(res);
+      std::vector<Value> cols;
+      cols.reserve(n);
+      for (unsigned i = 0; i < n; ++i) {
+        if (!r[i]) {
+          cols.emplace_back(Null{});
+          continue;
+        }
+        std::string s(r[i], len[i]);
+        switch (fields[i].type) {
+          case MYSQL_TYPE_TINY:
+          case MYSQL_TYPE_SHORT:
+          case MYSQL_TYPE_LONG:
+          case MYSQL_TYPE_INT24:
+          case MYSQL_TYPE_LONGLONG:
+          case MYSQL_TYPE_YEAR:
+            cols.emplace_back(static_cast<int64_t>(std::strtoll(s.c_str(), nullptr, 10)));
+            break;
+          case MYSQL_TYPE_DECIMAL:
+          case MYSQL_TYPE_NEWDECIMAL:
+            // SUM() of integers is a DECIMAL without a fraction.
+            if (s.find('.') == std::string::npos) cols.emplace_back(static_cast<int64_t>(std::strtoll(s.c_str(), nullptr, 10)));
+            else cols.emplace_back(std::strtod(s.c_str(), nullptr));
+            break;
+          case MYSQL_TYPE_FLOAT:
+          case MYSQL_TYPE_DOUBLE:
+            cols.emplace_back(std::strtod(s.c_str(), nullptr));
+            break;
+          default:
+            if (fields[i].charsetnr == 63 && (fields[i].flags & BINARY_FLAG) &&
+                (fields[i].type == MYSQL_TYPE_BLOB || fields[i].type == MYSQL_TYPE_LONG_BLOB ||
+                 fields[i].type == MYSQL_TYPE_MEDIUM_BLOB || fields[i].type == MYSQL_TYPE_TINY_BLOB))
+              cols.emplace_back(Blob{std::move(s)});
+            else
+              cols.emplace_back(std::move(s));
+        }
+      }
+      rows.emplace_back(std::move(cols));
+    }
+    mysql_free_result(res);
+    return rows;
+  }
+
+  MYSQL* db() { return db_; }
+
+ private:
+  MYSQL* db_ = nullptr;
+};
+
+class MyTxn : public Txn {
+ public:
+  MyTxn(Conn& c, bool write) : c_(c), write_(write) {}
+  Result<Rows> Query(std::string_view sql, const Params& params) override {
+    HOPS_RETURN_IF_ERROR(c_.Run(sql, params, &transient_));
+    return c_.Fetch();
+  }
+  Result<int64_t> Exec(std::string_view sql, const Params& params) override {
+    HOPS_RETURN_IF_ERROR(c_.Run(sql, params, &transient_));
+    HOPS_RETURN_IF_ERROR(c_.Fetch().status());  // a statement that answers rows
+    return static_cast<int64_t>(mysql_affected_rows(c_.db()));
+  }
+  Result<int64_t> Insert(std::string_view sql, const Params& params) override {
+    HOPS_RETURN_IF_ERROR(c_.Run(sql, params, &transient_));
+    return static_cast<int64_t>(mysql_insert_id(c_.db()));
+  }
+  bool writable() const override { return write_; }
+  const Dialect& dialect() const override { return kMysqlDialect; }
+  bool transient() const { return transient_; }
+  void set_transient(bool t) { transient_ = t; }
+
+ private:
+  Conn& c_;
+  bool write_;
+  bool transient_ = false;
+};
+
+class MysqlStore : public Store {
+ public:
+  explicit MysqlStore(Target t) : t_(std::move(t)) {
+    for (int i = 0; i < t_.pool; ++i) idle_.push_back(std::make_unique<Conn>());
+  }
+  const Dialect& dialect() const override { return kMysqlDialect; }
+
+  Status Probe() {
+    auto c = Take();
+    Status st = c->Connect(t_, 0);
+    Give(std::move(c));
+    return st;
+  }
+
+ protected:
+  class Handle : public TxnHandle {
+   public:
+    Handle(MysqlStore& s, std::unique_ptr<Conn> c, bool write, std::unique_lock<std::mutex> writer)
+        : s_(s), c_(std::move(c)), txn_(*c_, write), writer_(std::move(writer)) {}
+    ~Handle() override {
+      if (!done_) Rollback();
+      s_.Give(std::move(c_));
+    }
+    Txn& txn() override { return txn_; }
+    Status Commit() override {
+      done_ = true;
+      bool transient = false;
+      Status st = c_->Run("COMMIT", {}, &transient);
+      txn_.set_transient(transient);
+      return st;
+    }
+    void Rollback() override {
+      done_ = true;
+      if (!c_->open()) return;
+      bool transient = false;
+      (void)c_->Run("ROLLBACK", {}, &transient);
+    }
+    bool retryable() const override { return txn_.transient(); }
+
+   private:
+    MysqlStore& s_;
+    std::unique_ptr<Conn> c_;
+    MyTxn txn_;
+    std::unique_lock<std::mutex> writer_;  // held by write transactions until they end
+    bool done_ = false;
+  };
+
+  Result<std::unique_ptr<TxnHandle>> Begin(bool write) override {
+    // One write transaction at a time per process, as with SQLite: this
+    // server's writers never deadlock one another on hot rows (a project's
+    // usage counters, a directory's entry count). Servers sharing the store
+    // still write concurrently; InnoDB's locks and the retries order them.
+    std::unique_lock<std::mutex> writer(write_mu_, std::defer_lock);
+    if (write) writer.lock();
+    auto c = Take();
+    if (!c->open()) {
+      Status st = c->Connect(t_, next_host_++);
+      if (!st.ok()) {
+        Give(std::move(c));
+        return st;
+      }
+    }
+    bool transient = false;
+    // SERIALIZABLE writes: InnoDB locks what they read, as SQLite's single writer did.
+    Status st = c->Run(write ? "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"
+                             : "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+                       {}, &transient);
+    if (st.ok())
+      st = c->Run(write ? "START TRANSACTION" : "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", {},
+                  &transient);
+    if (!st.ok() && transient && !c->open()) {
+      // The pooled connection was dead (e.g. the server restarted): one fresh try.
+      st = c->Connect(t_, next_host_++);
+      if (st.ok()) st = c->Run(write ? "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE" : "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", {}, &transient);
+      if (st.ok())
+        st = c->Run(write ? "START TRANSACTION" : "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", {},
+                    &transient);
+    }
+    if (!st.ok()) {
+      Give(std::move(c));
+      return st;
+    }
+    return std::unique_ptr<TxnHandle>(new Handle(*this, std::move(c), write, std::move(writer)));
+  }
+
+ private:
+  std::unique_ptr<Conn> Take() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !idle_.empty(); });
+    auto c = std::move(idle_.back());
+    idle_.pop_back();
+    return c;
+  }
+  void Give(std::unique_ptr<Conn> c) {
+    {
+      std::lock_guard lock(mu_);
+      idle_.push_back(std::move(c));
+    }
+    cv_.notify_one();
+  }
+
+  Target t_;
+  std::mutex write_mu_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Conn>> idle_;
+  std::atomic<size_t> next_host_{0};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenMysql(const std::string& url) {
+  HOPS_ASSIGN_OR_RETURN(auto target, ParseUrl(url));
+  static std::once_flag init;
+  std::call_once(init, [] { mysql_library_init(0, nullptr, nullptr); });
+  auto store = std::make_unique<MysqlStore>(std::move(target));
+  HOPS_RETURN_IF_ERROR(store->Probe());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace hops::meta
