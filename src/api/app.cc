@@ -59,6 +59,10 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, std::string* gene
   std::string url = config.Str("store");
   if (url.empty()) url = "sqlite://" + (std::filesystem::path(config.Str("data_dir")) / "meta.db").string();
   HOPS_ASSIGN_OR_RETURN(app->store_, meta::Store::Open(url, config.Str("store_sync")));
+  HOPS_ASSIGN_OR_RETURN(std::string server_id, platform::Cluster::ServerId(config.Str("data_dir")));
+  app->cluster_ = std::make_unique<platform::Cluster>(*app->store_, Clock::Real(), server_id, config.Str("listen"),
+                                                      config.Int("cluster_lease_s"));
+  HOPS_RETURN_IF_ERROR(app->cluster_->Start());
   app->auth_ = std::make_unique<platform::Authenticator>(*app->store_, Clock::Real(), config.Int("session_ttl_s"));
   HOPS_RETURN_IF_ERROR(app->auth_->Init());
   app->audit_ = std::make_unique<platform::AuditWriter>(*app->store_, config.Int("audit_flush_ms"),
@@ -80,6 +84,12 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, std::string* gene
   std::string pki_dir = config.Str("pki_dir");
   if (pki_dir.empty()) pki_dir = (std::filesystem::path(config.Str("data_dir")) / "pki").string();
   HOPS_ASSIGN_OR_RETURN(app->ca_, platform::CertificateAuthority::Open(pki_dir, Clock::Real()));
+  // Servers sharing the store must share the CA and the key that seals member keys.
+  const std::string copy_pki = "copy the PKI directory (root-ca.pem, intermediate-ca.pem and .key, "
+                               "key-encryption.key) from a running server of the cluster into " + pki_dir +
+                               " and start again";
+  HOPS_RETURN_IF_ERROR(app->cluster_->AgreeOn("platform CA fingerprint", app->ca_->root_fingerprint(), copy_pki));
+  HOPS_RETURN_IF_ERROR(app->cluster_->AgreeOn("key-encryption key digest", app->ca_->kek_fingerprint(), copy_pki));
   services::CertSettings cs;
   cs.member_days = config.Int("pki_member_cert_days");
   cs.service_max_hours = config.Int("pki_service_cert_max_hours");
@@ -99,6 +109,7 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, std::string* gene
   fss.replication = static_cast<int>(config.Int("fs_replication"));
   fss.gc_grace_s = config.Int("fs_gc_grace_s");
   fss.default_provenance = ps.fs_default_provenance;
+  fss.server_id = server_id;
   if (fss.inline_max < 0 || fss.inline_max > (1 << 20))
     return InvalidArgument("fs_inline_max must be 0 to 1048576 bytes");
   if (fss.block_size < (1 << 20) || fss.block_size > (int64_t{1} << 32))
@@ -142,8 +153,21 @@ void App::CollectorLoop(int64_t interval_s) {
     collector_cv_.wait_for(lock, std::chrono::seconds(interval_s), [&] { return collector_stop_; });
     if (collector_stop_) return;
     lock.unlock();
-    auto rep = fs_->CollectGarbage();
-    if (!rep.ok()) log::Warn("fs.gc_failed", {{"error", rep.status().ToString()}});
+    // Once per cluster: the holder of the collector lease cleans up after dead
+    // servers and collects; the lease outlives two intervals, so a dead holder
+    // is replaced within about two intervals.
+    auto held = cluster_->HoldLease("fs.collector", 2 * interval_s * 1000000 + cluster_->lease_us());
+    if (!held.ok()) {
+      log::Warn("fs.gc_lease_failed", {{"error", held.status().ToString()}});
+    } else if (*held) {
+      auto dead = cluster_->DeadServers();
+      if (dead.ok() && !dead->empty()) {
+        if (auto st = fs_->CleanUpAfter(*dead); st.ok()) (void)cluster_->Forget(*dead);
+        else log::Warn("fs.cleanup_failed", {{"error", st.ToString()}});
+      }
+      auto rep = fs_->CollectGarbage();
+      if (!rep.ok()) log::Warn("fs.gc_failed", {{"error", rep.status().ToString()}});
+    }
     lock.lock();
   }
 }
@@ -156,6 +180,7 @@ void App::Shutdown() {
   collector_cv_.notify_all();
   if (collector_.joinable()) collector_.join();
   if (audit_) audit_->Stop();
+  if (cluster_) cluster_->Stop();
 }
 
 bool App::WantsStream(std::string_view method, std::string_view target) {

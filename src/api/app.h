@@ -18,6 +18,7 @@
 #include "net/http_types.h"
 #include "platform/audit.h"
 #include "platform/auth.h"
+#include "platform/cluster.h"
 #include "services/audit.h"
 #include "services/certs.h"
 #include "services/projects.h"
@@ -56,6 +57,8 @@ class App {
   const Router& router() const { return router_; }
   meta::Store& store() { return *store_; }
   const platform::CertificateAuthority& ca() const { return *ca_; }
+  // Records the bound address in this server's cluster row.
+  void SetAddress(const std::string& address) { (void)cluster_->SetAddress(address); }
   platform::AuditWriter& audit() { return *audit_; }
 
  private:
@@ -68,6 +71,7 @@ class App {
   std::unique_ptr<meta::Store> store_;
   std::unique_ptr<platform::Authenticator> auth_;
   std::unique_ptr<platform::AuditWriter> audit_;
+  std::unique_ptr<platform::Cluster> cluster_;
   std::unique_ptr<platform::CertificateAuthority> ca_;
   std::unique_ptr<services::CertService> certs_;
   std::unique_ptr<services::UserService> users_;

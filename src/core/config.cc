@@ -46,6 +46,7 @@ const std::vector<Setting>& AllSettings() {
       {"fs_block_size", "67108864", "HopsFS block size in bytes (1 MiB to 4 GiB)"},
       {"fs_replication", "1", "replication recorded for new files; space quotas count size x replication"},
       {"fs_default_provenance", "1", "provenance of new datasets: 0 off, 1 state (create, mkdir, delete), 2 full (also append, overwrite, rename, read, setattr)"},
+      {"cluster_lease_s", "15", "servers sharing a store: a server silent this long is dead (its leftovers are cleaned up, its leases taken over)"},
       {"fs_gc_interval_s", "300", "how often the collector deletes unreferenced blocks and detached subtrees; 0 never"},
       {"fs_gc_grace_s", "3600", "unreferenced blocks younger than this are left alone (writes in flight)"},
       {"fs_fault_capacity_bytes", "0", "testing only: the block store fails writes once this many bytes were written; 0 off"},
@@ -195,6 +196,7 @@ Status Config::Validate() const {
       return InvalidArgument("plain_http serves unencrypted HTTP and is allowed only on a loopback address "
                              "(127.0.0.1, ::1, localhost), not on '" + host + "'; drop --plain-http to serve HTTPS");
   }
+  if (Int("cluster_lease_s") < 1 || Int("cluster_lease_s") > 3600) return InvalidArgument("cluster_lease_s must be 1 to 3600");
   if (Int("pki_member_cert_days") < 1 || Int("pki_member_cert_days") > 3650)
     return InvalidArgument("pki_member_cert_days must be 1 to 3650");
   if (Int("pki_service_cert_max_hours") < 1 || Int("pki_service_cert_max_hours") > 168)

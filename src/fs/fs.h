@@ -63,6 +63,7 @@ struct FsSettings {
   int64_t gc_grace_s = 3600;  // unreferenced blocks younger than this are left alone
   int64_t xattr_max_per_inode = 32;
   int default_provenance = 1;  // for new datasets: 0 off, 1 state, 2 full
+  std::string server_id;       // this server (platform/cluster): owner of its writes in flight and subtree locks
 };
 
 // Who is calling, and through which interface (for provenance).
@@ -149,6 +150,10 @@ class FsService {
   // Called once at start: clears subtree locks left by a crash and gives
   // every project a root directory.
   Status Recover();
+  // Releases what the given servers left behind when they died: subtree
+  // locks and the registrations of their writes in flight (whose blocks the
+  // collector then deletes).
+  Status CleanUpAfter(const std::vector<std::string>& servers);
 
   Result<FileStatus> Stat(Caller& c, const Path& p);
   Result<services::Page<FileStatus>> List(Caller& c, const Path& p, const services::PageRequest& page);

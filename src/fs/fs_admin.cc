@@ -78,14 +78,34 @@ Result<std::pair<int64_t, int64_t>> ProjectUsage(meta::Txn& t, const std::string
   return std::pair<int64_t, int64_t>{row->Int(0), row->Int(1)};
 }
 
-Status FsService::Recover() {
+Status FsService::CleanUpAfter(const std::vector<std::string>& servers) {
+  if (servers.empty()) return Status::Ok();
   return store_.Write([&](meta::Txn& t) -> Status {
-    // One server owns the embedded store, so every lock is a crashed one.
-    HOPS_ASSIGN_OR_RETURN(int64_t cleared,
-                          t.Exec("UPDATE inodes SET subtree_lock = NULL WHERE subtree_lock IS NOT NULL"));
-    if (cleared > 0) log::Warn("fs.subtree_locks_cleared", {{"count", std::to_string(cleared)}});
-    // Writes in flight died with the previous process: their blocks are garbage now.
-    HOPS_RETURN_IF_ERROR(t.Exec("DELETE FROM fs_uploads").status());
+    int64_t locks = 0, uploads = 0;
+    for (const auto& id : servers) {
+      // Subtree locks are "<server id>:<token>"; "" stands for writes from before servers had ids.
+      HOPS_ASSIGN_OR_RETURN(int64_t n, t.Exec(id.empty() ? "UPDATE inodes SET subtree_lock = NULL WHERE subtree_lock "
+                                                           "NOT LIKE '%:%' OR subtree_lock LIKE ':%'"
+                                                         : "UPDATE inodes SET subtree_lock = NULL WHERE subtree_lock "
+                                                           "LIKE ?",
+                                              id.empty() ? meta::Params{} : meta::Params{id + ":%"}));
+      locks += n;
+      HOPS_ASSIGN_OR_RETURN(int64_t u, t.Exec("DELETE FROM fs_uploads WHERE server_id = ?", {id}));
+      uploads += u;
+    }
+    if (locks > 0 || uploads > 0)
+      log::Warn("fs.cleaned_up_after_dead_servers", {{"subtree_locks", std::to_string(locks)},
+                                                     {"writes_in_flight", std::to_string(uploads)}});
+    return Status::Ok();
+  });
+}
+
+Status FsService::Recover() {
+  // What this server's previous run left (it crashed, or it stopped while a
+  // write was in flight) is released now; other servers' state is theirs
+  // until their heartbeat lapses (see CleanUpAfter).
+  HOPS_RETURN_IF_ERROR(CleanUpAfter({settings_.server_id, ""}));
+  return store_.Write([&](meta::Txn& t) -> Status {
     HOPS_ASSIGN_OR_RETURN(auto rows, t.Query("SELECT p.name, u.username, q.storage_bytes_limit, q.namespace_limit "
                                              "FROM projects p JOIN users u ON u.id = p.owner_id "
                                              "JOIN project_quotas q ON q.project_id = p.id"));

@@ -31,9 +31,10 @@ class BlockSink {
   // Every block is registered in fs_uploads before its file exists, so the
   // collector never takes it for garbage while the write is in flight; the
   // publishing transaction (or this sink, on failure) removes the rows.
-  BlockSink(BlockStore& store, meta::Store& meta, int64_t block_size, int64_t now_ms)
+  BlockSink(BlockStore& store, meta::Store& meta, int64_t block_size, int64_t now_ms, const std::string& server_id)
       : store_(store),
         meta_(meta),
+        server_id_(server_id),
         block_size_(static_cast<uint64_t>(block_size)),
         now_ms_(now_ms),
         chunk_buf_(static_cast<char*>(std::aligned_alloc(4096, kChunk))) {}
@@ -80,7 +81,9 @@ class BlockSink {
   Status Open() {
     std::string id = crypto::Hex(crypto::RandomBytes(16));
     HOPS_RETURN_IF_ERROR(meta_.Write([&](meta::Txn& t) {
-      return t.Exec("INSERT INTO fs_uploads (block_id, started_at) VALUES (?, ?)", {id, now_ms_}).status();
+      return t.Exec("INSERT INTO fs_uploads (block_id, started_at, server_id) VALUES (?, ?, ?)",
+                    {id, now_ms_, server_id_})
+          .status();
     }));
     cur_ = Block{id, 0, ""};
     HOPS_ASSIGN_OR_RETURN(writer_, store_.Create(cur_.id));
@@ -104,6 +107,7 @@ class BlockSink {
 
   BlockStore& store_;
   meta::Store& meta_;
+  const std::string& server_id_;
   uint64_t block_size_;
   int64_t now_ms_;
   std::unique_ptr<BlockWriter> writer_;
@@ -183,7 +187,7 @@ Result<FileStatus> FsService::Write(Caller& c, const Path& p, WriteMode mode, st
     return PublishWrite(c, p, expect ? WriteMode::kOverwrite : mode, perm, static_cast<int64_t>(head.size()), &head, {},
                         expect);
   }
-  BlockSink sink(blocks_, store_, settings_.block_size, NowMs());
+  BlockSink sink(blocks_, store_, settings_.block_size, NowMs(), settings_.server_id);
   HOPS_RETURN_IF_ERROR(sink.Write(head));
   int64_t written = static_cast<int64_t>(head.size());
   head.clear();

@@ -130,7 +130,7 @@ Status FsService::Delete(Caller& c, const Path& p, bool recursive) {
       if (!recursive) return Conflict(r.shown() + " is a directory that is not empty; pass recursive=true");
       // Subtree protocol, step 1: lock the subtree root. Writers that resolve
       // a path through it are refused until it is detached.
-      lock = crypto::Hex(crypto::RandomBytes(8));
+      lock = settings_.server_id + ":" + crypto::Hex(crypto::RandomBytes(8));
       dir_id = n.id;
       return t.Exec("UPDATE inodes SET subtree_lock = ? WHERE id = ?", {lock, n.id}).status();
     }

@@ -143,6 +143,7 @@ int main(int argc, char** argv) {
   }
   const std::string scheme = opt.tls_cert.empty() ? "http" : "https";
   WriteAddressFile(cfg->Str("data_dir"), server.bound_address());
+  a->SetAddress(server.bound_address());
   hops::log::Info("hopsd.listening", {{"address", scheme + "://" + server.bound_address()},
                                       {"data_dir", cfg->Str("data_dir")},
                                       {"schema_version", std::to_string(a->store().schema_version())}});

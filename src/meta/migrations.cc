@@ -120,6 +120,16 @@ const std::vector<Migration>& AllMigrations() {
            "CREATE INDEX certificates_user ON certificates(user_id)",
            "CREATE INDEX certificates_revoked ON certificates(revoked_at)",
        }},
+      {6,
+       "Cluster: servers and their heartbeats, leases for work done once per cluster, settings all servers share",
+       {
+           "CREATE TABLE servers (id ${NAME} PRIMARY KEY, address ${NAME} NOT NULL, started_at BIGINT NOT NULL, "
+           "heartbeat_at BIGINT NOT NULL)",
+           "CREATE TABLE leases (name ${NAME} PRIMARY KEY, holder ${NAME} NOT NULL, expires_at BIGINT NOT NULL)",
+           "CREATE TABLE cluster_settings (name ${NAME} PRIMARY KEY, value ${TEXT} NOT NULL)",
+           // The server whose write it is: a dead server's writes in flight are garbage.
+           "ALTER TABLE fs_uploads ADD COLUMN server_id ${NAME} NOT NULL DEFAULT ''",
+       }},
   };
   return kMigrations;
 }

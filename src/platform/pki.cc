@@ -295,6 +295,8 @@ Result<std::unique_ptr<CertificateAuthority>> CertificateAuthority::Open(const s
   return ca;
 }
 
+std::string CertificateAuthority::kek_fingerprint() const { return crypto::Hex(crypto::Sha256(kek_)); }
+
 std::string CertificateAuthority::trust_file() const { return (stdfs::path(dir_) / "trust.pem").string(); }
 
 Result<IssuedCert> CertificateAuthority::Issue(const CertRequest& req) const {

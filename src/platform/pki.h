@@ -76,6 +76,8 @@ class CertificateAuthority {
   const std::string& intermediate_pem() const { return inter_pem_; }
   std::string chain_pem() const { return inter_pem_ + root_pem_; }  // intermediate, then root
   const std::string& root_fingerprint() const { return root_fp_; }
+  // SHA-256 of the key-encryption key (hex): servers sharing a store must agree on it.
+  std::string kek_fingerprint() const;
   const std::string& dir() const { return dir_; }
   // A file holding root and intermediate: what servers verify client certificates with.
   std::string trust_file() const;

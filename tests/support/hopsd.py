@@ -111,7 +111,7 @@ class Hopsd:
         store = self.store_args[1] if self.store_args else ""
         if not store.startswith("mysql://"):
             import sqlite3
-            db = sqlite3.connect(self.data_dir / "meta.db")
+            db = sqlite3.connect(store[len("sqlite://"):] if store else self.data_dir / "meta.db")
             try:
                 rows = []
                 for st in statements:
