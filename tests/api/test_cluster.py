@@ -11,7 +11,7 @@ import uuid
 import pytest
 import requests
 
-from tests.support.api import Api
+from tests.support.api import Api, WriteLoad
 from tests.support.hopsd import STORE, Hopsd
 
 MIB = 1 << 20
@@ -146,39 +146,12 @@ def test_killing_one_server_under_writes_loses_nothing_acknowledged(pair):
     a, b, _, _ = pair
     tokens = {s: s.login() for s in (a, b)}
     assert Api(a.url, "Bearer " + tokens[a]).post("/api/v1/projects", json={"name": "kill2"}).status_code == 201
-    acked, lock, stop = {}, threading.Lock(), threading.Event()
-
-    def writer(wid):
-        order = [a, b] if wid % 2 == 0 else [b, a]
-        i = 0
-        while not stop.is_set():
-            name, body = f"w{wid}-{i}.bin", os.urandom(100 + (i % 3) * 70_000)
-            for srv in order:  # retry on the other server when one fails
-                try:
-                    r = requests.put(f"{srv.url}/api/v1/projects/kill2/datasets/Resources/{name}?overwrite=true",
-                                     data=body, headers={"Authorization": "Bearer " + tokens[srv]}, timeout=10)
-                except requests.RequestException:
-                    continue
-                if r.status_code == 201:
-                    with lock:
-                        acked[name] = body
-                    break
-            i += 1
-
-    threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
-    for t in threads:
-        t.start()
+    load = WriteLoad([a, b], tokens, "kill2", workers=4, size=lambda i: 100 + (i % 3) * 70_000)
     time.sleep(1.0)
     a.kill()
     time.sleep(1.0)
-    stop.set()
-    for t in threads:
-        t.join()
-    assert len(acked) > 10
-    survivor = Api(b.url, "Bearer " + tokens[b])
-    for name, body in acked.items():
-        r = survivor.get(f"/api/v1/projects/kill2/datasets/Resources/{name}?action=download")
-        assert r.status_code == 200 and r.content == body, name
+    assert len(load.stop().acked) > 10
+    load.check(Api(b.url, "Bearer " + tokens[b]))
     a.start()
     admin_a = as_admin(a)
     # The restarted server released its dead run's writes in flight; the collector

@@ -48,3 +48,52 @@ def make_user(server, admin_api, name=None, password="password-123"):
     r = admin_api.post("/api/v1/users", json={"username": name, "password": password, "email": f"{name}@example.org"})
     assert r.status_code == 201, r.text
     return name, Api(server.url, "Bearer " + server.login(name, password))
+
+
+class WriteLoad:
+    """Threads that upload small files into `project` until stopped, each
+    write tried on the servers in turn (a failover client); records every
+    status and the acknowledged files, for fault tests that then check that
+    nothing acknowledged was lost."""
+
+    def __init__(self, servers, tokens, project, workers=3, size=lambda i: 0):
+        import threading
+        self.servers, self.tokens, self.project, self.size = servers, tokens, project, size
+        self.acked, self.statuses = {}, []
+        self.lock, self.stop_event = threading.Lock(), threading.Event()
+        self.threads = [threading.Thread(target=self._run, args=(w,)) for w in range(workers)]
+        for t in self.threads:
+            t.start()
+
+    def _run(self, wid):
+        import os
+        order = self.servers[wid % len(self.servers):] + self.servers[:wid % len(self.servers)]
+        i = 0
+        while not self.stop_event.is_set():
+            name = f"w{wid}-{i}.bin"
+            body = name.encode() + os.urandom(self.size(i))
+            for srv in order:
+                try:
+                    r = requests.put(f"{srv.url}/api/v1/projects/{self.project}/datasets/Resources/{name}",
+                                     data=body, headers={"Authorization": "Bearer " + self.tokens[srv]}, timeout=30)
+                except requests.RequestException:
+                    continue
+                with self.lock:
+                    self.statuses.append(r.status_code)
+                    if r.status_code == 201:
+                        self.acked[name] = body
+                if r.status_code == 201:
+                    break
+            i += 1
+
+    def stop(self):
+        self.stop_event.set()
+        for t in self.threads:
+            t.join()
+        return self
+
+    def check(self, api):
+        """Every acknowledged file reads back with its bytes through `api`."""
+        for name, body in self.acked.items():
+            r = api.get(f"/api/v1/projects/{self.project}/datasets/Resources/{name}?action=download")
+            assert r.status_code == 200 and r.content == body, name
