@@ -99,7 +99,20 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, std::string* gene
   app->projects_->set_certs(app->certs_.get());
   std::string blocks_dir = config.Str("fs_blocks_dir");
   if (blocks_dir.empty()) blocks_dir = (std::filesystem::path(config.Str("data_dir")) / "blocks").string();
-  HOPS_ASSIGN_OR_RETURN(app->blocks_, fs::NewLocalBlockStore(blocks_dir));
+  if (!config.Str("fs_s3_bucket").empty()) {
+    fs::S3Settings s3;
+    s3.endpoint = config.Str("fs_s3_endpoint");
+    s3.bucket = config.Str("fs_s3_bucket");
+    s3.region = config.Str("fs_s3_region");
+    s3.prefix = config.Str("fs_s3_prefix");
+    s3.access_key = config.Str("fs_s3_access_key");
+    s3.secret_key = config.Str("fs_s3_secret_key");
+    s3.virtual_hosted = config.Str("fs_s3_addressing") == "virtual";
+    s3.part_size = static_cast<uint64_t>(config.Int("fs_s3_part_size"));
+    HOPS_ASSIGN_OR_RETURN(app->blocks_, fs::NewS3BlockStore(s3));
+  } else {
+    HOPS_ASSIGN_OR_RETURN(app->blocks_, fs::NewLocalBlockStore(blocks_dir));
+  }
   if (config.Int("fs_fault_capacity_bytes") > 0)
     app->blocks_ = fs::NewCapacityLimitedBlockStore(std::move(app->blocks_),
                                                     static_cast<uint64_t>(config.Int("fs_fault_capacity_bytes")));

@@ -129,6 +129,8 @@ Result<Reply> ReadReply(fs::FsService& fs, fs::ReadPlan plan, int status) {
     r.raw = std::move(body);
     return r;
   }
+  // Fail with a status (503 when the block store is away), not a cut-off body.
+  HOPS_RETURN_IF_ERROR(fs.CheckReadable(plan));
   r.stream_length = static_cast<int64_t>(plan.length);
   auto shared = std::make_shared<fs::ReadPlan>(std::move(plan));
   r.stream = [&fs, shared](net::BodyWriter& w) {

@@ -42,6 +42,14 @@ const std::vector<Setting>& AllSettings() {
       {"audit_queue_max", "100000", "batched audit records held in memory before requests wait"},
       {"data_threads", "32", "threads that serve streaming requests (uploads and downloads)"},
       {"fs_blocks_dir", "", "directory of HopsFS blocks; empty means <data_dir>/blocks"},
+      {"fs_s3_endpoint", "", "S3-compatible endpoint for HopsFS blocks, http(s)://host:port; with fs_s3_bucket, blocks live there instead of fs_blocks_dir"},
+      {"fs_s3_bucket", "", "bucket of the S3 block store"},
+      {"fs_s3_region", "us-east-1", "region the S3 requests are signed for"},
+      {"fs_s3_prefix", "blocks/", "key prefix of the blocks in the bucket"},
+      {"fs_s3_access_key", "", "S3 access key id"},
+      {"fs_s3_secret_key", "", "S3 secret key (prefer HOPS_FS_S3_SECRET_KEY or the config file)"},
+      {"fs_s3_addressing", "path", "path (endpoint/bucket/key) or virtual (bucket.endpoint/key)"},
+      {"fs_s3_part_size", "8388608", "multipart upload part size in bytes (at least 5 MiB)"},
       {"fs_inline_max", "65536", "files up to this many bytes are stored inline in the metadata store"},
       {"fs_block_size", "67108864", "HopsFS block size in bytes (1 MiB to 4 GiB)"},
       {"fs_replication", "1", "replication recorded for new files; space quotas count size x replication"},
@@ -196,6 +204,10 @@ Status Config::Validate() const {
       return InvalidArgument("plain_http serves unencrypted HTTP and is allowed only on a loopback address "
                              "(127.0.0.1, ::1, localhost), not on '" + host + "'; drop --plain-http to serve HTTPS");
   }
+  if (Str("fs_s3_addressing") != "path" && Str("fs_s3_addressing") != "virtual")
+    return InvalidArgument("fs_s3_addressing must be path or virtual");
+  if (Str("fs_s3_bucket").empty() != Str("fs_s3_endpoint").empty())
+    return InvalidArgument("fs_s3_endpoint and fs_s3_bucket must be given together");
   if (Int("cluster_lease_s") < 1 || Int("cluster_lease_s") > 3600) return InvalidArgument("cluster_lease_s must be 1 to 3600");
   if (Int("pki_member_cert_days") < 1 || Int("pki_member_cert_days") > 3650)
     return InvalidArgument("pki_member_cert_days must be 1 to 3650");

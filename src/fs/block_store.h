@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 
@@ -40,6 +41,18 @@ class BlockStore {
 
 // Blocks as files under dir/<first two hex digits>/<id>.
 Result<std::unique_ptr<BlockStore>> NewLocalBlockStore(const std::string& dir);
+struct S3Settings {
+  std::string endpoint;                // http(s)://host[:port]
+  std::string bucket, region = "us-east-1", prefix = "blocks/";
+  std::string access_key, secret_key;
+  bool virtual_hosted = false;         // bucket.host instead of host/bucket
+  uint64_t part_size = 8u << 20;       // multipart upload part (S3 minimum 5 MiB)
+  std::string ca_file;                 // for https endpoints; empty: system store
+  int timeout_ms = 30000;
+  int max_attempts = 5;                // per request, with backoff, on 5xx, 429 and connection failures
+};
+// Blocks as objects <prefix><id> in an S3-compatible bucket (AWS Signature V4).
+Result<std::unique_ptr<BlockStore>> NewS3BlockStore(const S3Settings& settings);
 // Fails writes with "no space left" once `capacity` bytes were written in
 // total (fault injection for tests: --fs-fault-capacity-bytes).
 std::unique_ptr<BlockStore> NewCapacityLimitedBlockStore(std::unique_ptr<BlockStore> inner, uint64_t capacity);

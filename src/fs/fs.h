@@ -169,6 +169,9 @@ class FsService {
   Result<FileStatus> Write(Caller& c, const Path& p, WriteMode mode, std::optional<int> perm, const Source& src);
   Result<ReadPlan> OpenRead(Caller& c, const Path& p, uint64_t offset, std::optional<uint64_t> length);
   // Sends the planned bytes; each chunk's checksum is verified before it is sent.
+  // Whether the block store answers for the first block the plan reads:
+  // a streamed download checks this before it sends its status line.
+  Status CheckReadable(const ReadPlan& plan);
   Status ReadTo(const ReadPlan& plan, const Sink& sink);
   // dst_is_parent: move into dst when it is an existing directory (WebHDFS).
   Result<FileStatus> Rename(Caller& c, const Path& src, const Path& dst, bool into_existing_dir);

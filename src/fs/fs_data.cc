@@ -354,6 +354,21 @@ Result<ReadPlan> FsService::OpenRead(Caller& c, const Path& p, uint64_t offset, 
   return plan;
 }
 
+Status FsService::CheckReadable(const ReadPlan& plan) {
+  uint64_t start = 0;
+  for (const Block& b : plan.blocks) {
+    uint64_t end = start + static_cast<uint64_t>(b.size);
+    if (end > plan.offset) {
+      auto size = blocks_.Size(b.id);
+      if (!size.ok() && size.status().code() == Code::kNotFound)
+        return Internal("block " + b.id + " of " + plan.path + " is missing; run hops admin fsck");
+      return size.status();
+    }
+    start = end;
+  }
+  return Status::Ok();
+}
+
 Status FsService::ReadTo(const ReadPlan& plan, const Sink& sink) {
   if (plan.length == 0) return Status::Ok();
   if (!plan.blocks.empty() || !plan.st.inode.inline_data) {

@@ -347,12 +347,12 @@ def test_corruption_is_reported_never_returned(team, fsd, admin):
     o, b = team["owner"], team["base"]
     data = blob(2 * MIB + 100)
     url = f"{b}/Resources/corrupt-me.bin"
+    before = fsd.blocks()
     assert put(o, url, data).status_code == 201
-    blocks = sorted((fsd.data_dir / "blocks").rglob("*"), key=lambda p: p.stat().st_mtime if p.is_file() else 0)
-    victim = [p for p in blocks if p.is_file() and p.stat().st_size == MIB][-1]
-    raw = bytearray(victim.read_bytes())
+    victim = next(b for b, n in fsd.blocks().items() if b not in before and n == MIB)
+    raw = bytearray(fsd.read_block(victim))
     raw[1000] ^= 0xFF
-    victim.write_bytes(bytes(raw))
+    fsd.write_block(victim, bytes(raw))
     r = o.get(url, params={"action": "download"})
     assert len(r.content) < len(data) or r.content != data or r.status_code != 200
     assert r.content != data
@@ -367,14 +367,13 @@ def test_corruption_is_reported_never_returned(team, fsd, admin):
 
 
 def test_orphan_blocks_are_collected(team, fsd, admin):
-    orphan = fsd.data_dir / "blocks" / "ab" / ("ab" + "0" * 30)
-    orphan.parent.mkdir(parents=True, exist_ok=True)
-    orphan.write_bytes(b"left by a crashed upload")
+    orphan = "ab" + "0" * 30
+    fsd.write_block(orphan, b"left by a crashed upload")
     fsck = admin.post("/api/v1/admin/fsck").json()
-    assert orphan.name in fsck["orphan_blocks"]
+    assert orphan in fsck["orphan_blocks"]
     gc = admin.post("/api/v1/admin/fs/gc").json()
     assert gc["orphan_blocks_deleted"] >= 1
-    assert not orphan.exists()
+    assert orphan not in fsd.blocks()
     assert admin.post("/api/v1/admin/fsck").json()["healthy"]
 
 
@@ -383,11 +382,11 @@ def test_deleting_a_project_deletes_its_tree(fsd, admin):
     p = unique("p")
     assert api.post("/api/v1/projects", json={"name": p}).status_code == 201
     assert put(api, f"/api/v1/projects/{p}/datasets/Resources/big", blob(2 * MIB)).status_code == 201
-    files_before = sum(1 for x in (fsd.data_dir / "blocks").rglob("*") if x.is_file())
+    files_before = len(fsd.blocks())
     assert api.delete(f"/api/v1/projects/{p}").status_code == 204
     gc = admin.post("/api/v1/admin/fs/gc").json()
     assert gc["trash_entries_deleted"] >= 10 and gc["queued_blocks_deleted"] >= 2
-    files_after = sum(1 for x in (fsd.data_dir / "blocks").rglob("*") if x.is_file())
+    files_after = len(fsd.blocks())
     assert files_after <= files_before - 2
     # The name is free again, with a fresh tree.
     assert api.post("/api/v1/projects", json={"name": p}).status_code == 201

@@ -64,8 +64,8 @@ class SizedBody:
         return chunks(self.seed, self.size)
 
 
-def block_files(data_dir):
-    return sorted(p.name for p in (data_dir / "blocks").rglob("*") if p.is_file())
+def block_files(srv):
+    return sorted(srv.blocks())
 
 
 def blocks_for(size):
@@ -93,7 +93,7 @@ def assert_store_clean(srv, admin, expect_blocks=None, verify=True):
               "usage_mismatches"]:
         assert fsck[k] == [], (k, ctx)
     assert fsck["young_unreferenced_blocks"] == 0, ctx
-    on_disk = block_files(srv.data_dir)
+    on_disk = block_files(srv)
     assert fsck["blocks"] == len(on_disk), (len(on_disk), ctx)
     if expect_blocks is not None:
         assert fsck["blocks"] == expect_blocks, ctx
@@ -548,7 +548,7 @@ def test_tree_under_concurrent_writes_deletes_and_moves(kill):
         assert q["namespace_entries"]["used"] == q0["namespace_entries"]["used"], (q, q0, ctx)
         assert q["storage_bytes"]["used"] == q0["storage_bytes"]["used"], (q, q0, ctx)
         assert_store_clean(srv, admin, expect_blocks=0)
-        assert block_files(srv.data_dir) == []
+        assert block_files(srv) == []
     finally:
         srv.cleanup()
 

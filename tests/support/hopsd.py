@@ -10,6 +10,7 @@ the authorization matrix, the CLI and SDK over HTTPS) use tls=True and trust
 the server's own platform CA (`self.ca`).
 """
 import contextlib
+import hashlib
 import os
 import pathlib
 import shutil
@@ -33,6 +34,9 @@ SECRETS = set()
 # The store every test server uses unless a test says otherwise: empty for the
 # embedded SQLite default, or mysql://USER@HOST:PORT (scripts/run-tests sets it).
 STORE = os.environ.get("HOPS_TEST_STORE", "").rstrip("/")
+# HOPS_TEST_S3=http://127.0.0.1:PORT (an s3rver) puts every test server's
+# blocks in that S3 bucket, under a prefix of its own.
+S3 = os.environ.get("HOPS_TEST_S3", "").rstrip("/")
 
 
 def remember(secret):
@@ -62,9 +66,12 @@ class Hopsd:
         # in a database of its own (named after its data directory, so a restart
         # finds it again).
         if STORE and "--store" not in self.args:
-            import hashlib
             db = "hops_" + hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:16]
             self.args += ["--store", f"{STORE}/{db}"]
+        if S3 and "--fs-s3-endpoint" not in self.args and "--fs-blocks-dir" not in self.args:
+            from tests.support.s3 import hopsd_args
+            prefix = hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:16] + "/"
+            self.args += hopsd_args(S3, prefix)
         self.ca = str(self.data_dir / "pki" / "root-ca.pem")  # the platform CA (tls=True)
         self.env = dict(os.environ)
         self.env["HOPS_ADMIN_PASSWORD"] = admin_password
@@ -98,6 +105,43 @@ class Hopsd:
                         pass
             time.sleep(0.05)
         raise RuntimeError("hopsd did not start: " + self.log())
+
+    # Blocks, wherever this server keeps them (its blocks directory or its S3 prefix).
+    def _s3(self):
+        if "--fs-s3-endpoint" not in self.args:
+            return None, None
+        return self.args[self.args.index("--fs-s3-endpoint") + 1], self.args[self.args.index("--fs-s3-prefix") + 1]
+
+    def _blocks_dir(self):
+        if "--fs-blocks-dir" in self.args:
+            return pathlib.Path(self.args[self.args.index("--fs-blocks-dir") + 1])
+        return self.data_dir / "blocks"
+
+    def blocks(self):
+        """{block id: size} of every stored block."""
+        endpoint, prefix = self._s3()
+        if endpoint:
+            from tests.support.s3 import list_objects
+            return {k[len(prefix):]: n for k, n in list_objects(endpoint, prefix)}
+        return {p.name: p.stat().st_size for p in self._blocks_dir().rglob("*") if p.is_file()}
+
+    def read_block(self, block_id):
+        endpoint, prefix = self._s3()
+        if endpoint:
+            from tests.support.s3 import BUCKET
+            return requests.get(f"{endpoint}/{BUCKET}/{prefix}{block_id}", timeout=30).content
+        return (self._blocks_dir() / block_id[:2] / block_id).read_bytes()
+
+    def write_block(self, block_id, data):
+        """Writes a block behind the server's back (corruption and orphan tests)."""
+        endpoint, prefix = self._s3()
+        if endpoint:
+            from tests.support.s3 import BUCKET
+            requests.put(f"{endpoint}/{BUCKET}/{prefix}{block_id}", data=data, timeout=30).raise_for_status()
+            return
+        path = self._blocks_dir() / block_id[:2] / block_id
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
 
     @property
     def store_args(self):
