@@ -185,7 +185,10 @@ Status BulkLoad(meta::Store& store, const std::string& project, const std::strin
 
 // Loads the namespace for `net` into a stopped server's store.
 int Prebuild(int argc, char** argv) {
-  auto store = meta::Store::Open("sqlite://" + Arg(argc, argv, "db", "hops-data/meta.db"), "normal");
+  // --store URL (any engine), or --db PATH of an embedded store.
+  std::string url = Arg(argc, argv, "store", "");
+  if (url.empty()) url = "sqlite://" + Arg(argc, argv, "db", "hops-data/meta.db");
+  auto store = meta::Store::Open(url, "normal");
   if (!store.ok()) {
     std::cerr << store.status().ToString() << "\n";
     return 1;
@@ -646,18 +649,23 @@ class Conn {
 };
 
 struct NetTarget {
-  std::string host;
-  int port;
+  std::vector<std::pair<std::string, int>> servers;  // --url takes a comma-separated list: connections alternate
   std::string auth, project;
   int dirs, files;
+  const std::pair<std::string, int>& For(int conn) const { return servers[static_cast<size_t>(conn) % servers.size()]; }
 };
 
 NetTarget ParseNet(int argc, char** argv) {
   NetTarget t;
-  std::string url = Arg(argc, argv, "url", "http://127.0.0.1:8181");
-  auto hp = url.substr(url.find("://") + 3);
-  t.host = hp.substr(0, hp.find(':'));
-  t.port = std::stoi(hp.substr(hp.find(':') + 1));
+  std::string urls = Arg(argc, argv, "url", "http://127.0.0.1:8181");
+  for (size_t start = 0; start < urls.size();) {
+    size_t comma = urls.find(',', start);
+    std::string url = urls.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    auto hp = url.substr(url.find("://") + 3);
+    t.servers.emplace_back(hp.substr(0, hp.find(':')), std::stoi(hp.substr(hp.find(':') + 1)));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
   t.auth = "ApiKey " + Arg(argc, argv, "key", "");
   t.project = Arg(argc, argv, "project", "bench");
   t.dirs = std::stoi(Arg(argc, argv, "dirs", "100"));
@@ -672,8 +680,8 @@ int Load(int argc, char** argv) {
   std::vector<std::thread> ts;
   auto t0 = Clock::now();
   for (int c = 0; c < conns; ++c)
-    ts.emplace_back([&] {
-      Conn conn(t.host, t.port, t.auth);
+    ts.emplace_back([&, c] {
+      Conn conn(t.For(c).first, t.For(c).second, t.auth);
       for (int d; (d = next++) < t.dirs;)
         for (int f = 0; f < t.files; ++f)
           if (conn.Call("PUT",
@@ -695,7 +703,7 @@ int Net(int argc, char** argv) {
   Stats st;
   const std::string base = "/api/v1/projects/" + t.project + "/datasets/Resources/";
   double el = RunFor(conns, seconds, st, [&](int tid, std::mt19937_64& rng, Stats& s, const std::atomic<bool>& stop) {
-    Conn c(t.host, t.port, t.auth);
+    Conn c(t.For(tid).first, t.For(tid).second, t.auth);
     std::vector<std::string> mine;
     while (!stop) {
       int op = PickOp(rng);
@@ -757,7 +765,9 @@ int Net(int argc, char** argv) {
       if (code < 0) return;
     }
   });
-  Report("hopsfs network mix, " + std::to_string(conns) + " connections,", st, el);
+  Report("hopsfs network mix, " + std::to_string(conns) + " connections to " + std::to_string(t.servers.size()) +
+             " server(s),",
+         st, el);
   return 0;
 }
 

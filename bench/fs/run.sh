@@ -16,7 +16,12 @@
 #   CONNS       connections for part 2              (default 64)
 #   DURATION    seconds per measurement             (default 10)
 #   DATA_MIB    size of the data-path file in MiB   (default 1024)
-#   PARTS       which parts to run                  (default "1 2 3")
+#   MY_DIRS     directories of 100 files for part 4 (default 2000: 200k inodes)
+#   S3_MIB      size of the part-5 file in MiB      (default 256)
+#   PARTS       which parts to run                  (default "1 2 3 4 5")
+#   4. the network mix of part 2 on a MariaDB store, with one server and then
+#      two servers sharing the store (connections split between them);
+#   5. the data path of part 3 with the blocks in an S3 bucket (s3rver).
 #   WORK        scratch directory (same disk as a real data dir; default /tmp)
 set -euo pipefail
 
@@ -30,7 +35,10 @@ THREADS="${THREADS:-4}"
 CONNS="${CONNS:-64}"
 DURATION="${DURATION:-10}"
 DATA_MIB="${DATA_MIB:-1024}"
-PARTS="${PARTS:-1 2 3}"
+PARTS="${PARTS:-1 2 3 4 5}"
+MY_DIRS="${MY_DIRS:-2000}"
+S3_MIB="${S3_MIB:-256}"
+HOPSD_EXTRA=()
 PY=/usr/bin/python3
 TMP="$(mktemp -d "${WORK:-/tmp}/hops-bench-fs.XXXXXX")"
 HOPSD_PID=""
@@ -52,7 +60,7 @@ echo "# $(nproc) CPUs; scratch $TMP"
 
 start_hopsd() { # data_dir
     "$BIN/hopsd" --listen 127.0.0.1:0 --data-dir "$1" --store-sync normal --plain-http --fs-gc-interval-s 0 \
-        >>"$1.log" 2>&1 &
+        ${HOPSD_EXTRA[@]+"${HOPSD_EXTRA[@]}"} >>"$1.log" 2>&1 &
     HOPSD_PID=$!
     rm -f "$1/hopsd.addr.seen"
     for _ in $(seq 1 300); do
@@ -144,4 +152,74 @@ if [[ " $PARTS " == *" 3 "* ]]; then
     t1=$(date +%s.%N)
     echo "hopsd download     $(mibs "$t0" "$t1")   (to /dev/null: the server side alone)"
     stop_hopsd
+fi
+
+if [[ " $PARTS " == *" 4 "* ]]; then
+    echo
+    echo "## 4. Network mix on MariaDB: one server, then two sharing the store ($MY_DIRS x 100 files, $CONNS connections, ${DURATION}s)"
+    command -v mariadbd >/dev/null || { echo "run.sh: mariadbd not found (scripts/setup-deps)"; exit 2; }
+    MY="$TMP/mariadb"; mkdir -p "$MY"
+    mariadb-install-db --no-defaults --datadir="$MY/data" --user=root --auth-root-authentication-method=normal >/dev/null
+    MY_PORT="$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+    mariadbd --no-defaults --datadir="$MY/data" --socket="$MY/sock" --port="$MY_PORT" --bind-address=127.0.0.1 \
+        --user=root --skip-log-bin --innodb-buffer-pool-size=1G --innodb-flush-log-at-trx-commit=2 \
+        --max-connections=2000 >"$MY/log" 2>&1 &
+    MY_PID=$!
+    for _ in $(seq 1 300); do
+        mariadb --no-defaults -uroot -h127.0.0.1 -P"$MY_PORT" -e 'select 1' >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    STORE_URL="mysql://root@127.0.0.1:$MY_PORT/hopsbench"
+    SHARED=(--store "$STORE_URL" --fs-blocks-dir "$TMP/shared-blocks" --pki-dir "$TMP/shared-pki")
+    HOPSD_EXTRA=("${SHARED[@]}")
+    mkdir -p "$TMP/my1" "$TMP/my2"
+    start_hopsd "$TMP/my1"
+    KEY="$(provision "$URL")"
+    stop_hopsd
+    "$BIN/fs_bench" prebuild --store "$STORE_URL" --project bench --owner admin --dirs "$MY_DIRS" \
+        --files-per-dir 100 2> >(grep -v '"event":"store.migrated"' >&2)
+    start_hopsd "$TMP/my1"; URL1="$URL"; PID1="$HOPSD_PID"
+    "$BIN/fs_bench" net --url "$URL1" --key "$KEY" --project bench --dirs "$MY_DIRS" --files-per-dir 100 \
+        --conns "$CONNS" --seconds "$DURATION"
+    start_hopsd "$TMP/my2"; URL2="$URL"; PID2="$HOPSD_PID"
+    "$BIN/fs_bench" net --url "$URL1,$URL2" --key "$KEY" --project bench --dirs "$MY_DIRS" --files-per-dir 100 \
+        --conns "$CONNS" --seconds "$DURATION"
+    HOPSD_PID="$PID2"; stop_hopsd
+    HOPSD_PID="$PID1"; stop_hopsd
+    HOPSD_EXTRA=()
+    kill "$MY_PID"; wait "$MY_PID" 2>/dev/null || true
+fi
+
+if [[ " $PARTS " == *" 5 "* ]]; then
+    echo
+    echo "## 5. Data path on the S3 block store (s3rver on loopback): one ${S3_MIB} MiB file"
+    S3RVER="$REPO/.deps/s3rver/node_modules/.bin/s3rver"
+    [[ -x "$S3RVER" ]] || { echo "run.sh: $S3RVER not found (scripts/setup-deps)"; exit 2; }
+    S3_PORT="$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+    NODE_OPTIONS=--openssl-legacy-provider "$S3RVER" -d "$TMP/s3" -a 127.0.0.1 -p "$S3_PORT" \
+        --configure-bucket hops >"$TMP/s3.log" 2>&1 &
+    S3_PID=$!
+    for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$S3_PORT") 2>/dev/null && break; sleep 0.1; done
+    HOPSD_EXTRA=(--fs-s3-endpoint "http://127.0.0.1:$S3_PORT" --fs-s3-bucket hops --fs-s3-access-key S3RVER
+                 --fs-s3-secret-key S3RVER)
+    mkdir -p "$TMP/s3data"
+    start_hopsd "$TMP/s3data"
+    KEY="$(provision "$URL")"
+    head -c "$((S3_MIB * 1048576))" /dev/urandom >"$TMP/s3.src"
+    mibs() { "$PY" -c "print(f'{$S3_MIB / ($2 - $1):8.1f} MiB/s  ({$2 - $1:.2f} s)')"; }
+    t0=$(date +%s.%N)
+    code=$(curl -s -o /dev/null -w '%{http_code}' -T "$TMP/s3.src" -H "Authorization: ApiKey $KEY" \
+        "$URL/api/v1/projects/bench/datasets/Resources/big.bin")
+    t1=$(date +%s.%N)
+    [[ "$code" == 201 ]] || { echo "upload failed: HTTP $code"; exit 1; }
+    echo "hopsd upload to S3      $(mibs "$t0" "$t1")   (multipart, SigV4 over each part's SHA-256)"
+    t0=$(date +%s.%N)
+    curl -s -f -o "$TMP/s3.down" -H "Authorization: ApiKey $KEY" \
+        "$URL/api/v1/projects/bench/datasets/Resources/big.bin?action=download"
+    t1=$(date +%s.%N)
+    echo "hopsd download from S3  $(mibs "$t0" "$t1")   (ranged GETs, every 1 MiB chunk checksum-verified)"
+    cmp -s "$TMP/s3.src" "$TMP/s3.down" || { echo "downloaded bytes differ!"; exit 1; }
+    stop_hopsd
+    HOPSD_EXTRA=()
+    kill "$S3_PID"; wait "$S3_PID" 2>/dev/null || true
 fi

@@ -310,7 +310,7 @@ class MysqlStore : public Store {
         : s_(s), c_(std::move(c)), txn_(*c_, write), writer_(std::move(writer)) {}
     ~Handle() override {
       if (!done_) Rollback();
-      s_.Give(std::move(c_));
+      s_.Release(std::move(c_), txn_.writable());  // before writer_ unlocks
     }
     Txn& txn() override { return txn_; }
     Status Commit() override {
@@ -337,44 +337,48 @@ class MysqlStore : public Store {
   };
 
   Result<std::unique_ptr<TxnHandle>> Begin(bool write) override {
-    // One write transaction at a time per process, as with SQLite: this
-    // server's writers never deadlock one another on hot rows (a project's
-    // usage counters, a directory's entry count). Servers sharing the store
-    // still write concurrently; InnoDB's locks and the retries order them.
+    // One write transaction at a time per process, as with SQLite, on one
+    // writer connection whose session is SERIALIZABLE (InnoDB then locks what
+    // a write transaction reads, as SQLite's single writer did): this server's
+    // writers never deadlock one another on hot rows (a project's usage
+    // counters, a directory's entry count). Servers sharing the store still
+    // write concurrently; InnoDB's locks and the retries order them. Readers
+    // come from the pool, REPEATABLE READ, each on a consistent snapshot.
     std::unique_lock<std::mutex> writer(write_mu_, std::defer_lock);
-    if (write) writer.lock();
-    auto c = Take();
-    if (!c->open()) {
-      Status st = c->Connect(t_, next_host_++);
-      if (!st.ok()) {
-        Give(std::move(c));
-        return st;
-      }
+    std::unique_ptr<Conn> c;
+    if (write) {
+      writer.lock();
+      c = std::move(writer_conn_);
+    } else {
+      c = Take();
     }
+    const char* isolation = write ? "SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE"
+                                  : "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ";
+    const char* start = write ? "START TRANSACTION" : "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY";
     bool transient = false;
-    // SERIALIZABLE writes: InnoDB locks what they read, as SQLite's single writer did.
-    Status st = c->Run(write ? "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"
-                             : "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
-                       {}, &transient);
-    if (st.ok())
-      st = c->Run(write ? "START TRANSACTION" : "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", {},
-                  &transient);
-    if (!st.ok() && transient && !c->open()) {
-      // The pooled connection was dead (e.g. the server restarted): one fresh try.
-      st = c->Connect(t_, next_host_++);
-      if (st.ok()) st = c->Run(write ? "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE" : "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", {}, &transient);
-      if (st.ok())
-        st = c->Run(write ? "START TRANSACTION" : "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", {},
-                    &transient);
+    Status st;
+    for (int attempt = 0; attempt < 2; ++attempt) {  // a pooled connection may be dead (the server restarted)
+      if (!c->open()) {
+        st = c->Connect(t_, next_host_++);
+        if (st.ok()) st = c->Run(isolation, {}, &transient);
+        if (!st.ok()) break;
+      }
+      st = c->Run(start, {}, &transient);
+      if (st.ok() || c->open()) break;
     }
     if (!st.ok()) {
-      Give(std::move(c));
+      Release(std::move(c), write);
       return st;
     }
     return std::unique_ptr<TxnHandle>(new Handle(*this, std::move(c), write, std::move(writer)));
   }
 
  private:
+  // Back to the pool, or (a writer, with write_mu_ held) to the writer slot.
+  void Release(std::unique_ptr<Conn> c, bool write) {
+    if (write) writer_conn_ = std::move(c);
+    else Give(std::move(c));
+  }
   std::unique_ptr<Conn> Take() {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return !idle_.empty(); });
@@ -392,6 +396,7 @@ class MysqlStore : public Store {
 
   Target t_;
   std::mutex write_mu_;
+  std::unique_ptr<Conn> writer_conn_ = std::make_unique<Conn>();  // guarded by write_mu_
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Conn>> idle_;
