@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -259,7 +260,8 @@ int InProcess(int argc, char** argv) {
     p.push_back(f);
     return p;
   };
-  std::atomic<int64_t> seq{0};
+  // Names unique across runs on one namespace: a later run must not meet an earlier one's files.
+  std::atomic<int64_t> seq{static_cast<int64_t>(std::time(nullptr)) * 1000000};
   auto hops_op = [&](int tid, std::mt19937_64& rng, Stats& st, const std::atomic<bool>& stop) {
     platform::Context c = ctx;
     fs::Caller caller{c, "bench", ""};
@@ -699,7 +701,8 @@ int Net(int argc, char** argv) {
   NetTarget t = ParseNet(argc, argv);
   const int conns = std::stoi(Arg(argc, argv, "conns", "32"));
   const double seconds = std::stod(Arg(argc, argv, "seconds", "10"));
-  std::atomic<int64_t> seq{0};
+  // Names unique across runs on one namespace: a later run must not meet an earlier one's files.
+  std::atomic<int64_t> seq{static_cast<int64_t>(std::time(nullptr)) * 1000000};
   Stats st;
   const std::string base = "/api/v1/projects/" + t.project + "/datasets/Resources/";
   double el = RunFor(conns, seconds, st, [&](int tid, std::mt19937_64& rng, Stats& s, const std::atomic<bool>& stop) {

@@ -265,28 +265,48 @@ class Conn {
 class MyTxn : public Txn {
  public:
   MyTxn(Conn& c, bool write) : c_(c), write_(write) {}
+  // After a deadlock, a lock-wait timeout or a lost connection the transaction
+  // is over: InnoDB may have rolled it back already, and what ran next would
+  // autocommit on its own. So every later statement and the commit fail the
+  // same way, and Store::Run retries the whole function.
   Result<Rows> Query(std::string_view sql, const Params& params) override {
-    HOPS_RETURN_IF_ERROR(c_.Run(sql, params, &transient_));
+    HOPS_RETURN_IF_ERROR(Run(sql, params));
     return c_.Fetch();
   }
   Result<int64_t> Exec(std::string_view sql, const Params& params) override {
-    HOPS_RETURN_IF_ERROR(c_.Run(sql, params, &transient_));
+    HOPS_RETURN_IF_ERROR(Run(sql, params));
     HOPS_RETURN_IF_ERROR(c_.Fetch().status());  // a statement that answers rows
     return static_cast<int64_t>(mysql_affected_rows(c_.db()));
   }
   Result<int64_t> Insert(std::string_view sql, const Params& params) override {
-    HOPS_RETURN_IF_ERROR(c_.Run(sql, params, &transient_));
+    HOPS_RETURN_IF_ERROR(Run(sql, params));
     return static_cast<int64_t>(mysql_insert_id(c_.db()));
   }
+  const Status& failed() const { return failed_; }
   bool writable() const override { return write_; }
   const Dialect& dialect() const override { return kMysqlDialect; }
   bool transient() const { return transient_; }
   void set_transient(bool t) { transient_ = t; }
 
  private:
+  Status Run(std::string_view sql, const Params& params) {
+    if (!failed_.ok()) return failed_;
+    bool transient = false;
+    Status st = c_.Run(sql, params, &transient);
+    if (!st.ok()) {
+      transient_ = transient;
+      // A duplicate key or a bad value fails the statement only, as on SQLite,
+      // and the caller may go on; a deadlock, timeout or lost connection ends
+      // the transaction.
+      if (transient) failed_ = st;
+    }
+    return st;
+  }
+
   Conn& c_;
   bool write_;
   bool transient_ = false;
+  Status failed_;
 };
 
 class MysqlStore : public Store {
@@ -314,6 +334,10 @@ class MysqlStore : public Store {
     }
     Txn& txn() override { return txn_; }
     Status Commit() override {
+      if (!txn_.failed().ok()) {  // a statement failed and the caller went on: never commit the rest
+        Rollback();
+        return txn_.failed();
+      }
       done_ = true;
       bool transient = false;
       Status st = c_->Run("COMMIT", {}, &transient);
