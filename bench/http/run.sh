@@ -16,6 +16,9 @@
 #   TLS_CONNS connection counts for keep-alive TLS runs (default "1 16")
 #   HS_CONNS  parallel clients for the handshake runs (default "4")
 #   TLS_BENCH the TLS load generator              (default build/tls_bench)
+#   MYSQL     1: also the plain-HTTP run on a MariaDB store with one server
+#             and then two sharing it (default 0)
+#   MY_CONNS  connection counts of the MariaDB runs (default "16 64")
 #
 # The TLS part restarts hopsd on its default HTTPS (its platform-issued
 # ECDSA P-256 certificate) and runs a second nginx with the very same
@@ -41,6 +44,8 @@ TLS="${TLS:-1}"
 TLS_CONNS="${TLS_CONNS:-1 16}"
 HS_CONNS="${HS_CONNS:-4}"
 TLS_BENCH="${TLS_BENCH:-$REPO/build/tls_bench}"
+MYSQL="${MYSQL:-0}"
+MY_CONNS="${MY_CONNS:-16 64}"
 SERVER_CPU=()
 WRK_CPU=()
 if [[ "$PIN" == 1 ]]; then
@@ -60,6 +65,9 @@ TMP="$(mktemp -d /tmp/hops-bench-http.XXXXXX)"
 HOPSD_PID=""
 NGINX_PID=""
 NGINX_TLS_PID=""
+MY_PID=""
+A_PID=""
+B_PID=""
 
 stop_pid() { # pid name
     local pid="$1" name="$2" i
@@ -79,6 +87,9 @@ cleanup() {
     trap - EXIT INT TERM
     stop_pid "$NGINX_PID" nginx
     stop_pid "$NGINX_TLS_PID" nginx-tls
+    stop_pid "$B_PID" hopsd
+    stop_pid "$A_PID" hopsd
+    stop_pid "$MY_PID" mariadbd
     stop_pid "$HOPSD_PID" hopsd
     wait 2>/dev/null || true
     if [[ $rc -ne 0 && $rc -ne 1 && -f "$TMP/hopsd.log" ]]; then
@@ -331,6 +342,73 @@ EOF
     done
     chmod 600 "$PKI/server.key"
     "$PY" "$HERE/tls_report.py" "$RAW/tls.jsonl" | tee -a "$RESULTS/http-$STAMP.md"
+fi
+
+# --- 6. On MariaDB, one server and two sharing the store ---------------------
+if [[ "$MYSQL" == 1 ]]; then
+    command -v mariadbd >/dev/null || die "MYSQL=1 needs mariadbd (scripts/setup-deps)"
+    stop_pid "$HOPSD_PID" hopsd
+    MY="$TMP/mariadb"; mkdir -p "$MY"
+    mariadb-install-db --no-defaults --datadir="$MY/data" --user=root --auth-root-authentication-method=normal >/dev/null
+    MY_PORT="$(free_port)"
+    ${SERVER_CPU[@]+"${SERVER_CPU[@]}"} mariadbd --no-defaults --datadir="$MY/data" --socket="$MY/sock" \
+        --port="$MY_PORT" --bind-address=127.0.0.1 --user=root --skip-log-bin --innodb-buffer-pool-size=512M \
+        --innodb-flush-log-at-trx-commit=2 --max-connections=2000 >"$MY/log" 2>&1 &
+    MY_PID=$!
+    for i in $(seq 1 300); do
+        mariadb --no-defaults -uroot -h127.0.0.1 -P"$MY_PORT" -e 'select 1' >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    SHARED=(--plain-http --store "mysql://root@127.0.0.1:$MY_PORT/hopsbench" --pki-dir "$TMP/shared-pki"
+            --fs-blocks-dir "$TMP/shared-blocks")
+    start_on() { # data_dir -> sets ON_PID, ON_URL
+        mkdir -p "$1"
+        ${SERVER_CPU[@]+"${SERVER_CPU[@]}"} "$TMP/hopsd" --listen 127.0.0.1:0 --data-dir "$1" --store-sync normal \
+            "${SHARED[@]}" $HOPSD_ARGS >>"$1.log" 2>&1 &
+        ON_PID=$!
+        for i in $(seq 1 300); do
+            [[ -s "$1/hopsd.addr" ]] && break
+            kill -0 "$ON_PID" 2>/dev/null || die "hopsd on MariaDB exited during startup: $(tail -3 "$1.log")"
+            sleep 0.1
+        done
+        ON_URL="http://$(tr -d '[:space:]' <"$1/hopsd.addr")"
+        wait_port "${ON_URL##*:}" hopsd "$ON_PID"
+    }
+    export HOPS_ADMIN_PASSWORD="bench-$("$PY" -c 'import secrets; print(secrets.token_hex(12))')"
+    start_on "$TMP/myA"; A_PID="$ON_PID"; A_URL="$ON_URL"
+    mkdir -p "$TMP/mywww"
+    HOPS_BENCH_APIKEY="$("$PY" "$HERE/provision.py" "$A_URL" "$TMP/mywww/body")"
+    export HOPS_BENCH_APIKEY
+    unset HOPS_ADMIN_PASSWORD
+    rps() { grep -m1 'Requests/sec' "$1" | awk '{print $2}'; }
+    echo "== MariaDB, one server" >&2
+    for c in $MY_CONNS; do
+        wrk -t2 -c"$c" -d"$DURATION" -s "$LUA" "$A_URL$URL_PATH" >"$RAW/mariadb-1-$c.txt" 2>&1 || true
+    done
+    start_on "$TMP/myB"; B_PID="$ON_PID"; B_URL="$ON_URL"
+    echo "== MariaDB, two servers" >&2
+    for c in $MY_CONNS; do
+        half=$(( c / 2 > 0 ? c / 2 : 1 ))
+        wrk -t1 -c"$half" -d"$DURATION" -s "$LUA" "$A_URL$URL_PATH" >"$RAW/mariadb-2a-$c.txt" 2>&1 &
+        WA=$!
+        wrk -t1 -c"$half" -d"$DURATION" -s "$LUA" "$B_URL$URL_PATH" >"$RAW/mariadb-2b-$c.txt" 2>&1 || true
+        wait "$WA" || true
+    done
+    {
+        echo
+        echo "## On MariaDB: one server, and two sharing the store (wrk, same request and API key)"
+        echo
+        echo "| connections | one server req/s | two servers req/s (sum of two wrk, half the connections each) |"
+        echo "| ---: | ---: | ---: |"
+        for c in $MY_CONNS; do
+            two="$("$PY" -c "print(f'{float(\"$(rps "$RAW/mariadb-2a-$c.txt")\") + float(\"$(rps "$RAW/mariadb-2b-$c.txt")\"):,.0f}')")"
+            one="$("$PY" -c "print(f'{float(\"$(rps "$RAW/mariadb-1-$c.txt")\"):,.0f}')")"
+            echo "| $c | $one | $two |"
+        done
+    } | tee -a "$RESULTS/http-$STAMP.md"
+    stop_pid "$B_PID" hopsd
+    stop_pid "$A_PID" hopsd
+    stop_pid "$MY_PID" mariadbd
 fi
 
 echo
