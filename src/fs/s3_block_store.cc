@@ -72,10 +72,12 @@ class S3Client {
     auto scheme = ep.find("://");
     scheme_ = ep.substr(0, scheme);
     host_ = ep.substr(scheme + 3);
-    if (s_.virtual_hosted) host_ = s_.bucket + "." + host_;
     base_ = scheme_ + "://" + host_;
-    // The Host header the HTTP client sends always carries the port.
-    host_header_ = host_.find(':') == std::string::npos ? host_ + (scheme_ == "https" ? ":443" : ":80") : host_;
+    // The Host header always carries the port; virtual-hosted addressing names
+    // the bucket in it (the connection still goes to the endpoint, so the
+    // bucket's name need not resolve).
+    host_header_ = (s_.virtual_hosted ? s_.bucket + "." : "") + host_ +
+                   (host_.find(':') == std::string::npos ? (scheme_ == "https" ? ":443" : ":80") : "");
   }
 
   std::string Path(const std::string& key) const {
@@ -94,6 +96,7 @@ class S3Client {
     for (int attempt = 0; attempt < s_.max_attempts; ++attempt) {
       if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100 << std::min(attempt - 1, 5)));
       auto hdrs = headers;
+      hdrs.emplace_back("Host", host_header_);
       Sign(method, path, qs, body, hdrs);
       net::ClientOptions o;
       o.endpoint = base_;
