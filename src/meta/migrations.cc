@@ -172,7 +172,14 @@ Status Migrate(Store& store) {
   }
   for (const Migration& m : AllMigrations()) {
     if (m.version <= current) continue;
+    bool applied = false;
     Status st = store.Write([&](Txn& t) -> Status {
+      // Another server sharing the store may have applied it meanwhile.
+      HOPS_ASSIGN_OR_RETURN(auto done, t.QueryOne("SELECT version FROM schema_version WHERE version = ?",
+                                                  {int64_t{m.version}}));
+      applied = false;
+      if (done) return Status::Ok();
+      applied = true;
       for (const std::string& ddl : m.statements) {
         HOPS_RETURN_IF_ERROR(t.Exec(RenderDdl(ddl, t.dialect())).status());
       }
@@ -181,7 +188,7 @@ Status Migrate(Store& store) {
           .status();
     });
     if (!st.ok()) return Status(st.code(), "migration " + std::to_string(m.version) + " failed: " + st.message());
-    log::Info("store.migrated", {{"version", std::to_string(m.version)}, {"what", m.description}});
+    if (applied) log::Info("store.migrated", {{"version", std::to_string(m.version)}, {"what", m.description}});
   }
   store.set_schema_version(latest);
   return Status::Ok();

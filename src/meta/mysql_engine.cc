@@ -397,7 +397,29 @@ class MysqlStore : public Store {
     return std::unique_ptr<TxnHandle>(new Handle(*this, std::move(c), write, std::move(writer)));
   }
 
+  // A named lock on a connection of its own, held while migrating.
+  Status LockSchema() override {
+    schema_conn_ = std::make_unique<Conn>();
+    HOPS_RETURN_IF_ERROR(schema_conn_->Connect(t_, 0));
+    bool transient = false;
+    HOPS_RETURN_IF_ERROR(schema_conn_->Run("SELECT GET_LOCK('hops_schema', 300)", {}, &transient));
+    auto rows = schema_conn_->Fetch();
+    if (!rows.ok() || rows->empty() || rows->front().Int(0) != 1)
+      return Unavailable("another server has been migrating the store for 5 minutes; retry later");
+    return Status::Ok();
+  }
+  void UnlockSchema() override {
+    if (!schema_conn_) return;
+    bool transient = false;
+    if (schema_conn_->open()) {
+      (void)schema_conn_->Run("SELECT RELEASE_LOCK('hops_schema')", {}, &transient);
+      (void)schema_conn_->Fetch();
+    }
+    schema_conn_.reset();
+  }
+
  private:
+  std::unique_ptr<Conn> schema_conn_;
   // Back to the pool, or (a writer, with write_mu_ held) to the writer slot.
   void Release(std::unique_ptr<Conn> c, bool write) {
     if (write) writer_conn_ = std::move(c);

@@ -109,7 +109,10 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& url, const std::st
   } else {
     return InvalidArgument("unsupported store URL; use sqlite://PATH or mysql://USER:PASSWORD@HOST:PORT/DATABASE");
   }
-  HOPS_RETURN_IF_ERROR(Migrate(*store));
+  HOPS_RETURN_IF_ERROR(store->LockSchema());
+  Status migrated = Migrate(*store);
+  store->UnlockSchema();
+  HOPS_RETURN_IF_ERROR(migrated);
   return store;
 }
 

@@ -102,6 +102,10 @@ class Store {
     virtual bool retryable() const = 0;
   };
   virtual Result<std::unique_ptr<TxnHandle>> Begin(bool write) = 0;
+  // Held around migrations, so that servers starting together on one store
+  // migrate it one after the other (engines without transactional DDL need it).
+  virtual Status LockSchema() { return Status::Ok(); }
+  virtual void UnlockSchema() {}
   Status Run(bool write, const TxnFn& fn);
   void set_schema_version(int v) { schema_version_ = v; }
   friend Status Migrate(Store& store);

@@ -13,6 +13,7 @@
 #include <openssl/x509v3.h>
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -156,6 +157,25 @@ Status AddExt(X509* x, X509V3_CTX* ctx, int nid, const std::string& value) {
   return Status::Ok();
 }
 
+// An exclusive lock on the PKI directory (flock on .lock), released when the
+// returned object goes away.
+struct DirLock {
+  int fd = -1;
+  DirLock(int f) : fd(f) {}
+  DirLock(DirLock&& o) noexcept : fd(o.fd) { o.fd = -1; }
+  ~DirLock() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+Result<DirLock> LockDir(const stdfs::path& d) {
+  int fd = ::open((d / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || ::flock(fd, LOCK_EX) != 0) {
+    if (fd >= 0) ::close(fd);
+    return Internal("cannot lock the PKI directory " + d.string() + ": " + std::strerror(errno));
+  }
+  return DirLock(fd);
+}
+
 struct Spec {
   std::vector<std::pair<std::string, std::string>> subject;  // RDNs in order
   std::string basic_constraints, key_usage, ext_key_usage, san;
@@ -221,6 +241,8 @@ Result<std::unique_ptr<CertificateAuthority>> CertificateAuthority::Open(const s
   if (::chmod(dir.c_str(), 0700) != 0)
     return Internal("cannot make the PKI directory " + dir + " private: " + std::strerror(errno));
   const stdfs::path d(dir);
+  // Servers that share the PKI directory and start together create it once.
+  HOPS_ASSIGN_OR_RETURN(auto lock, LockDir(d));
   const int64_t now = clock->NowMicros() / 1000000;
   Keys& k = *ca->keys_;
 
@@ -333,6 +355,7 @@ Result<IssuedCert> CertificateAuthority::Issue(const CertRequest& req) const {
 Status CertificateAuthority::EnsureServerCert(const std::vector<std::string>& hostnames, std::string* cert_path,
                                               std::string* key_path) const {
   const stdfs::path d(dir_);
+  HOPS_ASSIGN_OR_RETURN(auto lock, LockDir(d));
   *cert_path = (d / "server.pem").string();
   *key_path = (d / "server.key").string();
   std::vector<std::string> dns = {"localhost"}, ips = {"127.0.0.1", "::1"};

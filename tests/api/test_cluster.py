@@ -161,3 +161,32 @@ def test_killing_one_server_under_writes_loses_nothing_acknowledged(pair):
     assert report["healthy"] is True, {k: v for k, v in report.items() if v and k not in ("blocks", "bytes", "files", "directories")}
     verify = admin_a.get("/api/v1/admin/audit/verify").json()
     assert verify["ok"] is True, verify
+
+
+def test_servers_starting_together_on_a_fresh_store_migrate_it_once(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    args = shared_args(shared)
+    servers = [Hopsd(data_dir=tmp_path / n, args=args) for n in ("a", "b", "c")]
+    errors = []
+
+    def start(s):
+        try:
+            s.start()
+        except RuntimeError as e:
+            errors.append(str(e)[-500:])
+
+    threads = [threading.Thread(target=start, args=(s,)) for s in servers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert errors == []
+        versions = [r[0] for r in servers[0].sql("SELECT version FROM schema_version ORDER BY version")]
+        assert versions == sorted(set(versions)) and len(versions) >= 6, versions
+        for s in servers:
+            assert requests.get(s.url + "/healthz").status_code == 200
+    finally:
+        for s in servers:
+            s.cleanup()
