@@ -108,4 +108,24 @@ Result<std::vector<std::string>> JsonInput::StringArray(std::string_view name) c
 
 std::string ToJson(const json::value& v) { return json::serialize(v); }
 
+std::string Utf8Prefix(std::string_view s, size_t max) {
+  std::string out;
+  out.reserve(std::min(s.size(), max));
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size() || !IsValidUtf8(s.substr(i, n))) {
+      if (out.size() + 1 > max) break;
+      out += '?';
+      ++i;
+      continue;
+    }
+    if (out.size() + n > max) break;
+    out.append(s.data() + i, n);
+    i += n;
+  }
+  return out;
+}
+
 }  // namespace hops

@@ -39,6 +39,9 @@ class JsonInput {
 
 // Whether bytes are well-formed UTF-8 (what a JSON string can carry).
 bool IsValidUtf8(std::string_view s);
+// At most `max` bytes of `s` as valid UTF-8: invalid bytes become '?', and a
+// character is never cut in half (for text stores that check encodings).
+std::string Utf8Prefix(std::string_view s, size_t max);
 
 // Serialises a JSON value.
 std::string ToJson(const boost::json::value& v);

@@ -45,12 +45,24 @@ class BlockSink {
     std::vector<std::string> ids;
     for (const auto& b : done_) ids.push_back(b.id);
     if (!cur_.id.empty()) ids.push_back(cur_.id);
-    for (const auto& id : ids) (void)store_.Delete(id);
-    if (!ids.empty())
-      (void)meta_.Write([&](meta::Txn& t) -> Status {
-        for (const auto& id : ids) HOPS_RETURN_IF_ERROR(t.Exec("DELETE FROM fs_uploads WHERE block_id = ?", {id}).status());
-        return Status::Ok();
-      });
+    if (ids.empty()) return;
+    // Only blocks no file references go: when the publishing transaction's
+    // outcome was unknown (a connection lost during COMMIT), it may have
+    // committed after all. If the store cannot be asked, the blocks stay for
+    // the collector (they are registered in fs_uploads).
+    std::vector<std::string> garbage;
+    Status st = meta_.Write([&](meta::Txn& t) -> Status {
+      garbage.clear();
+      for (const auto& id : ids) {
+        HOPS_ASSIGN_OR_RETURN(auto used, t.QueryOne("SELECT 1 FROM fs_blocks WHERE block_id = ?", {id}));
+        if (used) continue;
+        HOPS_RETURN_IF_ERROR(t.Exec("DELETE FROM fs_uploads WHERE block_id = ?", {id}).status());
+        garbage.push_back(id);
+      }
+      return Status::Ok();
+    });
+    if (st.ok())
+      for (const auto& id : garbage) (void)store_.Delete(id);
   }
 
   Status Write(std::string_view data) {
@@ -287,8 +299,14 @@ Result<FileStatus> FsService::PublishWrite(Caller& c, const Path& p, WriteMode m
       r.chain.push_back(f);
       r.found = true;
     }
-    for (const auto& b : blocks)
-      HOPS_RETURN_IF_ERROR(t.Exec("DELETE FROM fs_uploads WHERE block_id = ?", {b.id}).status());
+    for (const auto& b : blocks) {
+      // Still registered: nobody took this write for a dead server's and
+      // released (and maybe collected) its blocks.
+      HOPS_ASSIGN_OR_RETURN(int64_t n, t.Exec("DELETE FROM fs_uploads WHERE block_id = ?", {b.id}));
+      if (n != 1)
+        return Unavailable("this write's blocks were released while it was in flight (its server was taken for "
+                           "dead); retry the upload");
+    }
     const Inode& f = r.chain.back();
     if (mode != WriteMode::kAppend || expect) {
       if (inline_bytes) {

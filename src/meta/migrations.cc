@@ -149,8 +149,21 @@ std::string RenderDdl(const std::string& ddl, const Dialect& d) {
   for (auto [tok, rep] : tokens) {
     for (size_t p; (p = out.find(tok)) != std::string::npos;) out.replace(p, std::strlen(tok), rep);
   }
-  // InnoDB, and byte-wise comparison of names as on SQLite.
-  if (my && out.rfind("CREATE TABLE", 0) == 0) out += " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+  if (my) {
+    // InnoDB, and byte-wise comparison of names as on SQLite (no padding: "a" and "a " differ).
+    if (out.rfind("CREATE TABLE", 0) == 0) out += " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin";
+    // MySQL commits each DDL statement on its own: a migration cut short is
+    // run again, so every statement must be harmless the second time.
+    const std::pair<const char*, const char*> again[] = {
+        {"CREATE TABLE ", "CREATE TABLE IF NOT EXISTS "}, {"CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS "},
+        {"CREATE INDEX ", "CREATE INDEX IF NOT EXISTS "},  {"ADD COLUMN ", "ADD COLUMN IF NOT EXISTS "},
+        {"INSERT INTO ", "INSERT IGNORE INTO "}};
+    for (auto [from, to] : again)
+      if (out.rfind(from, 0) == 0 || (std::strcmp(from, "ADD COLUMN ") == 0 && out.find(from) != std::string::npos)) {
+        size_t p = out.find(from);
+        if (out.compare(p + std::strlen(from), 14, "IF NOT EXISTS ") != 0) out.replace(p, std::strlen(from), to);
+      }
+  }
   return out;
 }
 

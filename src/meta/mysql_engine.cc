@@ -19,7 +19,7 @@
 namespace hops::meta {
 namespace {
 
-const Dialect kMysqlDialect{"mysql", " FOR UPDATE"};
+const Dialect kMysqlDialect{"mysql", " FOR UPDATE", "CAST(UNIX_TIMESTAMP(NOW(6)) * 1000000 AS SIGNED)"};
 
 struct HostPort {
   std::string host;
@@ -125,15 +125,21 @@ class Conn {
       if (mysql_real_connect(db_, h.host.c_str(), t.user.c_str(), t.password.c_str(), nullptr, h.port, nullptr,
                              CLIENT_FOUND_ROWS)) {
         std::string setup = "CREATE DATABASE IF NOT EXISTS `" + t.database +
-                            "` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
+                            "` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin";
         bool ok = mysql_real_query(db_, setup.data(), setup.size()) == 0;
         std::string use = "USE `" + t.database + "`";
         ok = ok && mysql_real_query(db_, use.data(), use.size()) == 0;
         static const char kSession[] =
-            "SET SESSION collation_connection = 'utf8mb4_bin', innodb_lock_wait_timeout = 10, "
+            "SET SESSION collation_connection = 'utf8mb4_nopad_bin', innodb_lock_wait_timeout = 10, "
             "sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'";
         ok = ok && mysql_real_query(db_, kSession, sizeof kSession - 1) == 0;
-        if (ok) return Status::Ok();
+        if (ok) {
+          // On Galera, reads wait until this node applied what others committed
+          // (read-your-writes across nodes); elsewhere the setting is refused, harmlessly.
+          static const char kSync[] = "SET SESSION wsrep_sync_wait = 1";
+          (void)mysql_real_query(db_, kSync, sizeof kSync - 1);
+          return Status::Ok();
+        }
       }
       errors += (errors.empty() ? "" : "; ") + h.host + ":" + std::to_string(h.port) + ": " + mysql_error(db_);
       Close();
@@ -341,6 +347,13 @@ class MysqlStore : public Store {
       done_ = true;
       bool transient = false;
       Status st = c_->Run("COMMIT", {}, &transient);
+      if (!st.ok() && !c_->open()) {
+        // The connection went during COMMIT: the server may have committed.
+        // Never run the transaction again.
+        txn_.set_transient(false);
+        return Unavailable("the connection to the metadata store was lost during COMMIT; the change may or may not "
+                           "have been applied: check before retrying");
+      }
       txn_.set_transient(transient);
       return st;
     }
@@ -402,11 +415,19 @@ class MysqlStore : public Store {
     schema_conn_ = std::make_unique<Conn>();
     HOPS_RETURN_IF_ERROR(schema_conn_->Connect(t_, 0));
     bool transient = false;
-    HOPS_RETURN_IF_ERROR(schema_conn_->Run("SELECT GET_LOCK('hops_schema', 300)", {}, &transient));
-    auto rows = schema_conn_->Fetch();
-    if (!rows.ok() || rows->empty() || rows->front().Int(0) != 1)
-      return Unavailable("another server has been migrating the store for 5 minutes; retry later");
-    return Status::Ok();
+    for (int attempt = 0; attempt < 15; ++attempt) {  // 15 x 20 s, each wait under the read timeout
+      Status st = schema_conn_->Run("SELECT GET_LOCK('hops_schema', 20)", {}, &transient);
+      if (!st.ok()) {
+        // Galera refuses GET_LOCK (ER_NOT_SUPPORTED_YET): migrate without it;
+        // migrations skip versions another server applied, and DDL is IF NOT EXISTS.
+        log::Warn("store.schema_lock_unavailable", {{"error", st.message()}});
+        schema_conn_.reset();
+        return Status::Ok();
+      }
+      auto rows = schema_conn_->Fetch();
+      if (rows.ok() && !rows->empty() && rows->front().Int(0) == 1) return Status::Ok();
+    }
+    return Unavailable("another server has been migrating the store for 5 minutes; retry later");
   }
   void UnlockSchema() override {
     if (!schema_conn_) return;

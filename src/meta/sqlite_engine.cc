@@ -13,7 +13,7 @@
 namespace hops::meta {
 namespace {
 
-const Dialect kSqliteDialect{"sqlite", ""};
+const Dialect kSqliteDialect{"sqlite", "", "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)"};
 
 class Conn {
  public:

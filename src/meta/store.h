@@ -49,6 +49,7 @@ using Rows = std::vector<Row>;
 struct Dialect {
   std::string name;          // "sqlite", "mysql"
   std::string for_update;    // suffix for locking reads: "" or " FOR UPDATE"
+  std::string now_us;        // SQL for the database's clock in microseconds (one clock for all servers)
 };
 
 class Txn {

@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "core/crypto.h"
+#include "core/json.h"
 #include "core/log.h"
 
 namespace hops::platform {
@@ -76,13 +77,14 @@ AuditRecord RecordFor(const Context& ctx, const std::string& outcome, int status
   r.ts = Clock::Real()->NowMicros();
   r.username = ctx.who.username;
   r.auth = AuthMethodName(ctx.who.method);
-  r.client = ctx.req.client;
-  r.route = ctx.req.route;
-  r.action = ctx.req.action;
-  // Bounded: these fields can carry client-supplied text.
-  r.target = ctx.req.target.substr(0, 256);
-  r.project = ctx.req.project.substr(0, 64);
-  r.method = ctx.req.method.substr(0, 16);
+  // Bounded and valid UTF-8 (a store may refuse anything else): these fields
+  // can carry client-supplied text.
+  r.client = Utf8Prefix(ctx.req.client, 64);
+  r.route = Utf8Prefix(ctx.req.route, 256);
+  r.action = Utf8Prefix(ctx.req.action, 64);
+  r.target = Utf8Prefix(ctx.req.target, 256);
+  r.project = Utf8Prefix(ctx.req.project, 64);
+  r.method = Utf8Prefix(ctx.req.method, 16);
   r.outcome = outcome;
   r.status = status;
   r.latency_us = ctx.req.start_us ? SteadyMicros() - ctx.req.start_us : 0;

@@ -15,7 +15,9 @@ Result<std::string> Cluster::ServerId(const std::string& data_dir) {
   {
     std::ifstream in(path);
     std::string id;
-    if (in && std::getline(in, id) && id.size() == 16) return id;
+    if (in && std::getline(in, id) && id.size() == 16 &&
+        id.find_first_not_of("0123456789abcdef") == std::string::npos)
+      return id;
   }
   std::string id = crypto::Hex(crypto::RandomBytes(8));
   std::ofstream out(path, std::ios::trunc);
@@ -40,18 +42,29 @@ void Cluster::Stop() {
 }
 
 Status Cluster::SetAddress(const std::string& address) {
-  address_ = address;
+  {
+    std::lock_guard lock(mu_);
+    address_ = address;
+  }
   return Heartbeat();
 }
 
+// Times in these tables are the database's clock, so that servers whose
+// clocks disagree still agree on who is alive and who holds a lease.
 Status Cluster::Heartbeat() {
-  const int64_t now = clock_->NowMicros();
+  std::string address;
+  {
+    std::lock_guard lock(mu_);
+    address = address_;
+  }
   return store_.Write([&](meta::Txn& t) -> Status {
-    HOPS_ASSIGN_OR_RETURN(int64_t n, t.Exec("UPDATE servers SET address = ?, heartbeat_at = ? WHERE id = ?",
-                                            {address_, now, id_}));
+    const std::string& now = t.dialect().now_us;
+    HOPS_ASSIGN_OR_RETURN(int64_t n, t.Exec("UPDATE servers SET address = ?, heartbeat_at = " + now + " WHERE id = ?",
+                                            {address, id_}));
     if (n == 0)
-      HOPS_RETURN_IF_ERROR(t.Exec("INSERT INTO servers (id, address, started_at, heartbeat_at) VALUES (?, ?, ?, ?)",
-                                  {id_, address_, now, now})
+      HOPS_RETURN_IF_ERROR(t.Exec("INSERT INTO servers (id, address, started_at, heartbeat_at) VALUES (?, ?, " + now +
+                                      ", " + now + ")",
+                                  {id_, address})
                                .status());
     return Status::Ok();
   });
@@ -68,20 +81,23 @@ void Cluster::Loop() {
 }
 
 Result<bool> Cluster::HoldLease(const std::string& name, int64_t duration_us) {
-  const int64_t now = clock_->NowMicros();
   bool held = false;
   HOPS_RETURN_IF_ERROR(store_.Write([&](meta::Txn& t) -> Status {
-    HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT holder, expires_at FROM leases WHERE name = ?" + t.ForUpdate(),
+    const std::string& now = t.dialect().now_us;
+    HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT holder, CASE WHEN expires_at < " + now +
+                                                   " THEN 1 ELSE 0 END FROM leases WHERE name = ?" + t.ForUpdate(),
                                                {name}));
     if (!row) {
       held = true;
-      return t.Exec("INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)", {name, id_, now + duration_us})
+      return t.Exec("INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, " + now + " + ?)",
+                    {name, id_, duration_us})
           .status();
     }
-    held = row->Str(0) == id_ || row->Int(1) < now;
+    held = row->Str(0) == id_ || row->Int(1) == 1;
     if (!held) return Status::Ok();
     if (row->Str(0) != id_) log::Info("cluster.lease_taken", {{"lease", name}, {"from", row->Str(0)}});
-    return t.Exec("UPDATE leases SET holder = ?, expires_at = ? WHERE name = ?", {id_, now + duration_us, name}).status();
+    return t.Exec("UPDATE leases SET holder = ?, expires_at = " + now + " + ? WHERE name = ?", {id_, duration_us, name})
+        .status();
   }));
   return held;
 }
@@ -90,8 +106,9 @@ Result<std::vector<std::string>> Cluster::DeadServers() {
   std::vector<std::string> dead;
   HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
     dead.clear();
-    HOPS_ASSIGN_OR_RETURN(auto rows, t.Query("SELECT id FROM servers WHERE heartbeat_at < ? AND id <> ?",
-                                             {clock_->NowMicros() - lease_us_, id_}));
+    HOPS_ASSIGN_OR_RETURN(auto rows, t.Query("SELECT id FROM servers WHERE heartbeat_at < " + t.dialect().now_us +
+                                                 " - ? AND id <> ?",
+                                             {lease_us_, id_}));
     for (const auto& r : rows) dead.push_back(r.Str(0));
     return Status::Ok();
   }));

@@ -92,6 +92,17 @@ def test_range_requests(team):
     assert r.status_code == 416
 
 
+def test_names_differ_byte_for_byte(team):
+    """"a", "a " and "A" are three names on every store (no case folding, no padding)."""
+    base = f"{team['base']}/Resources"
+    for name, body in [("pad", b"1"), ("pad%20", b"2"), ("PAD", b"3"), ("p\u00e9", b"4")]:
+        assert put(team["owner"], f"{base}/{name}", body).status_code == 201, name
+    for name, body in [("pad", b"1"), ("pad%20", b"2"), ("PAD", b"3")]:
+        assert team["owner"].get(f"{base}/{name}", params={"action": "download"}).content == body, name
+    names = [i["name"] for i in team["owner"].get(base, params={"action": "list"}).json()["items"]]
+    assert {"pad", "pad ", "PAD"} <= set(names)
+
+
 def test_create_refuses_existing_unless_overwrite(team):
     url = f"{team['base']}/Resources/ow.txt"
     assert put(team["owner"], url, b"one").status_code == 201

@@ -158,7 +158,7 @@ TEST(Store, ClosingReleasesEveryReaderConnection) {
 }
 
 TEST(Migrations, RenderDdlPerDialect) {
-  Dialect my{"mysql", " FOR UPDATE"}, lite{"sqlite", ""};
+  Dialect my{"mysql", " FOR UPDATE", ""}, lite{"sqlite", "", ""};
   EXPECT_EQ(RenderDdl("a ${ID}, b ${NAME}", my), "a BIGINT PRIMARY KEY AUTO_INCREMENT, b VARCHAR(255)");
   EXPECT_EQ(RenderDdl("a ${ID}, b ${NAME}", lite), "a INTEGER PRIMARY KEY AUTOINCREMENT, b TEXT");
 }
