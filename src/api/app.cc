@@ -214,11 +214,14 @@ bool App::WantsStream(std::string_view method, std::string_view target) {
   // Also on data threads: calls that may run long (recursive deletes, copies,
   // fsck, the collector), so they never hold up an HTTP worker's other
   // connections.
+  // Downloads too: reading blocks may wait on a remote block store (S3), which
+  // must not hold up a worker's other connections.
   if (path.rfind("/webhdfs/v1", 0) == 0)
     return (method == "PUT" && has("op=create")) || (method == "POST" && has("op=append")) ||
-           (method == "DELETE" && has("op=delete"));
+           (method == "DELETE" && has("op=delete")) || (method == "GET" && has("op=open"));
   if (path.rfind("/api/v1/projects/", 0) == 0 && path.find("/datasets/") != std::string_view::npos)
-    return method == "PUT" || method == "DELETE" || (method == "POST" && (has("action=append") || has("action=copy")));
+    return method == "PUT" || method == "DELETE" || (method == "POST" && (has("action=append") || has("action=copy"))) ||
+           (method == "GET" && has("action=download"));
   if (method == "POST" && (path == "/api/v1/admin/fsck" || path == "/api/v1/admin/fs/gc")) return true;
   return false;
 }
