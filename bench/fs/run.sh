@@ -92,6 +92,29 @@ print(r.json()["key"])
 EOF
 }
 
+mibs() { # mib t0 t1 -> "N MiB/s (S s)"
+    "$PY" -c "print(f'{$1 / ($3 - $2):8.1f} MiB/s  ({$3 - $2:.2f} s)')"
+}
+
+# Uploads $2 ($1 MiB) through the REST API as big.bin, downloads it back
+# (followed by sync), checks the bytes, and prints both rates with label $3.
+upload_download() { # mib src label
+    local mib="$1" src="$2" label="$3" t0 t1 code
+    t0=$(date +%s.%N)
+    code=$(curl -s -o /dev/null -w '%{http_code}' -T "$src" -H "Authorization: ApiKey $KEY" \
+        "$URL/api/v1/projects/bench/datasets/Resources/big.bin")
+    t1=$(date +%s.%N)
+    [[ "$code" == 201 ]] || { echo "upload failed: HTTP $code"; exit 1; }
+    echo "hopsd upload$label     $(mibs "$mib" "$t0" "$t1")"
+    t0=$(date +%s.%N)
+    curl -s -f -o "$src.down" -H "Authorization: ApiKey $KEY" \
+        "$URL/api/v1/projects/bench/datasets/Resources/big.bin?action=download"
+    sync; t1=$(date +%s.%N)
+    echo "hopsd download$label   $(mibs "$mib" "$t0" "$t1")"
+    cmp -s "$src" "$src.down" || { echo "downloaded bytes differ!"; exit 1; }
+    rm -f "$src.down"
+}
+
 export HOPS_ADMIN_PASSWORD="bench-$("$PY" -c 'import secrets; print(secrets.token_hex(12))')"
 
 if [[ " $PARTS " == *" 1 "* ]]; then
@@ -130,27 +153,16 @@ if [[ " $PARTS " == *" 3 "* ]]; then
     KEY="$(provision "$URL")"
     head -c "$((DATA_MIB * 1048576))" /dev/urandom >"$TMP/big.src"
     sync
-    mibs() { "$PY" -c "print(f'{$DATA_MIB / ($2 - $1):8.1f} MiB/s  ({$2 - $1:.2f} s)')"; }
     t0=$(date +%s.%N); cp "$TMP/big.src" "$TMP/big.cp"; sync; t1=$(date +%s.%N)
-    echo "cp + sync          $(mibs "$t0" "$t1")"
+    echo "cp + sync          $(mibs "$DATA_MIB" "$t0" "$t1")"
     rm -f "$TMP/big.cp"; sync
-    t0=$(date +%s.%N)
-    code=$(curl -s -o /dev/null -w '%{http_code}' -T "$TMP/big.src" -H "Authorization: ApiKey $KEY" \
-        "$URL/api/v1/projects/bench/datasets/Resources/big.bin")
-    t1=$(date +%s.%N)
-    [[ "$code" == 201 ]] || { echo "upload failed: HTTP $code"; exit 1; }
-    echo "hopsd upload       $(mibs "$t0" "$t1")   (blocks are fdatasync'ed before the file is published)"
-    t0=$(date +%s.%N)
-    curl -s -f -o "$TMP/big.down" -H "Authorization: ApiKey $KEY" \
-        "$URL/api/v1/projects/bench/datasets/Resources/big.bin?action=download"
-    sync; t1=$(date +%s.%N)
-    echo "hopsd download     $(mibs "$t0" "$t1")   (every 1 MiB chunk checksum-verified)"
-    cmp -s "$TMP/big.src" "$TMP/big.down" || { echo "downloaded bytes differ!"; exit 1; }
+    echo "(uploads fdatasync every block before the file is published; downloads verify every 1 MiB chunk)"
+    upload_download "$DATA_MIB" "$TMP/big.src" ""
     t0=$(date +%s.%N)
     curl -s -f -o /dev/null -H "Authorization: ApiKey $KEY" \
         "$URL/api/v1/projects/bench/datasets/Resources/big.bin?action=download"
     t1=$(date +%s.%N)
-    echo "hopsd download     $(mibs "$t0" "$t1")   (to /dev/null: the server side alone)"
+    echo "hopsd download     $(mibs "$DATA_MIB" "$t0" "$t1")   (to /dev/null: the server side alone)"
     stop_hopsd
 fi
 
@@ -206,19 +218,8 @@ if [[ " $PARTS " == *" 5 "* ]]; then
     start_hopsd "$TMP/s3data"
     KEY="$(provision "$URL")"
     head -c "$((S3_MIB * 1048576))" /dev/urandom >"$TMP/s3.src"
-    mibs() { "$PY" -c "print(f'{$S3_MIB / ($2 - $1):8.1f} MiB/s  ({$2 - $1:.2f} s)')"; }
-    t0=$(date +%s.%N)
-    code=$(curl -s -o /dev/null -w '%{http_code}' -T "$TMP/s3.src" -H "Authorization: ApiKey $KEY" \
-        "$URL/api/v1/projects/bench/datasets/Resources/big.bin")
-    t1=$(date +%s.%N)
-    [[ "$code" == 201 ]] || { echo "upload failed: HTTP $code"; exit 1; }
-    echo "hopsd upload to S3      $(mibs "$t0" "$t1")   (multipart, SigV4 over each part's SHA-256)"
-    t0=$(date +%s.%N)
-    curl -s -f -o "$TMP/s3.down" -H "Authorization: ApiKey $KEY" \
-        "$URL/api/v1/projects/bench/datasets/Resources/big.bin?action=download"
-    t1=$(date +%s.%N)
-    echo "hopsd download from S3  $(mibs "$t0" "$t1")   (ranged GETs, every 1 MiB chunk checksum-verified)"
-    cmp -s "$TMP/s3.src" "$TMP/s3.down" || { echo "downloaded bytes differ!"; exit 1; }
+    echo "(multipart uploads signed with SigV4 over each part's SHA-256; ranged GETs, every 1 MiB chunk verified)"
+    upload_download "$S3_MIB" "$TMP/s3.src" " (S3)"
     stop_hopsd
     HOPSD_EXTRA=()
     kill "$S3_PID"; wait "$S3_PID" 2>/dev/null || true

@@ -402,19 +402,7 @@ Status FsService::RemoveXattr(Caller& c, const Path& p, const std::string& name)
 
 namespace {
 
-struct ProjectRow {
-  int64_t id = 0;
-  std::string name, role;
-};
-
-Result<ProjectRow> MemberProject(meta::Txn& t, const platform::Context& ctx, const std::string& name) {
-  HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT p.id, p.name, m.role FROM projects p LEFT JOIN project_members m "
-                                             "ON m.project_id = p.id AND m.user_id = ? WHERE p.name_key = ?",
-                                             {ctx.who.user_id, services::Lower(name)}));
-  if (!row || row->IsNull(2) || !ctx.who.Reaches(row->Int(0)))
-    return NotFound("project '" + name + "' not found (or you are not a member)");
-  return ProjectRow{row->Int(0), row->Str(1), row->Str(2)};
-}
+using ProjectRow = services::Membership;
 
 Status RequireOwner(const ProjectRow& p, const char* what) {
   if (p.role == services::kDataOwner) return Status::Ok();
@@ -446,7 +434,7 @@ Result<std::vector<Share>> FsService::ListShares(Caller& c, const std::string& p
   std::vector<Share> out;
   HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
     out.clear();
-    HOPS_ASSIGN_OR_RETURN(ProjectRow p, MemberProject(t, c.ctx, project));
+    HOPS_ASSIGN_OR_RETURN(ProjectRow p, services::CallerMembership(t, c.ctx, project));
     HOPS_ASSIGN_OR_RETURN(auto rows,
                           t.Query(std::string(kShareSelect) +
                                       "WHERE s.src_project = ? OR s.dst_project = ? ORDER BY sp.name, i.name, dp.name",
@@ -466,7 +454,7 @@ Result<Share> FsService::ShareDataset(Caller& c, const std::string& project, con
   HOPS_RETURN_IF_ERROR(store_.Write([&](meta::Txn& t) -> Status {
     c.ctx.req.project = project;
     c.ctx.req.target = dataset + " -> " + target;
-    HOPS_ASSIGN_OR_RETURN(ProjectRow p, MemberProject(t, c.ctx, project));
+    HOPS_ASSIGN_OR_RETURN(ProjectRow p, services::CallerMembership(t, c.ctx, project));
     HOPS_RETURN_IF_ERROR(RequireOwner(p, "share its datasets"));
     HOPS_ASSIGN_OR_RETURN(auto root, ChildOf(t, kProjectsId, p.name));
     if (!root) return Internal("the project has no root directory");
@@ -496,7 +484,7 @@ Result<Share> FsService::AcceptShare(Caller& c, const std::string& project, cons
   HOPS_RETURN_IF_ERROR(store_.Write([&](meta::Txn& t) -> Status {
     c.ctx.req.project = project;
     c.ctx.req.target = owner_project + "::" + dataset;
-    HOPS_ASSIGN_OR_RETURN(ProjectRow p, MemberProject(t, c.ctx, project));
+    HOPS_ASSIGN_OR_RETURN(ProjectRow p, services::CallerMembership(t, c.ctx, project));
     HOPS_RETURN_IF_ERROR(RequireOwner(p, "accept shared datasets"));
     HOPS_ASSIGN_OR_RETURN(
         auto row, t.QueryOne(std::string(kShareSelect) + "WHERE s.dst_project = ? AND sp.name_key = ? AND i.name = ?",
@@ -519,7 +507,7 @@ Status FsService::Unshare(Caller& c, const std::string& project, const std::stri
   return store_.Write([&](meta::Txn& t) -> Status {
     c.ctx.req.project = project;
     c.ctx.req.target = other + "::" + dataset;
-    HOPS_ASSIGN_OR_RETURN(ProjectRow p, MemberProject(t, c.ctx, project));
+    HOPS_ASSIGN_OR_RETURN(ProjectRow p, services::CallerMembership(t, c.ctx, project));
     HOPS_RETURN_IF_ERROR(RequireOwner(p, "unshare datasets"));
     HOPS_ASSIGN_OR_RETURN(auto o,
                           t.QueryOne("SELECT id, name FROM projects WHERE name_key = ?", {services::Lower(other)}));
@@ -543,7 +531,7 @@ Result<std::vector<ProvEvent>> FsService::Provenance(Caller& c, const std::strin
   std::vector<ProvEvent> out;
   HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
     out.clear();
-    HOPS_ASSIGN_OR_RETURN(ProjectRow p, MemberProject(t, c.ctx, project));
+    HOPS_ASSIGN_OR_RETURN(ProjectRow p, services::CallerMembership(t, c.ctx, project));
     std::string sql =
         "SELECT seq, dataset, path, op, username, at, iface, app_id FROM fs_provenance WHERE "
         "project_id = ?";

@@ -34,21 +34,6 @@ CertRecord CertFrom(const meta::Row& r) {
   return c;
 }
 
-struct Membership {
-  int64_t project_id = 0;
-  std::string project, role;
-};
-
-// The caller's membership in `project`; NOT_FOUND when there is none.
-Result<Membership> CallerIn(meta::Txn& t, const Context& ctx, const std::string& project) {
-  HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT p.id, p.name, m.role FROM projects p JOIN project_members m "
-                                             "ON m.project_id = p.id AND m.user_id = ? WHERE p.name_key = ?",
-                                             {ctx.who.user_id, Lower(project)}));
-  if (!row || !ctx.who.Reaches(row->Int(0)))
-    return NotFound("project '" + project + "' not found (or you are not a member)");
-  return Membership{row->Int(0), row->Str(1), row->Str(2)};
-}
-
 // Live service certificates one member may hold in one project.
 constexpr int64_t kMaxServiceCerts = 100;
 
@@ -161,9 +146,9 @@ Result<std::vector<CertRecord>> CertService::List(Context& ctx, const std::strin
   std::vector<CertRecord> out;
   HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
     out.clear();
-    HOPS_ASSIGN_OR_RETURN(auto m, CallerIn(t, ctx, project));
+    HOPS_ASSIGN_OR_RETURN(auto m, CallerMembership(t, ctx, project));
     std::string sql = std::string("SELECT ") + kCertCols + " FROM certificates WHERE project_id = ?";
-    meta::Params args{m.project_id};
+    meta::Params args{m.id};
     if (m.role != kDataOwner) {
       sql += " AND user_id = ?";
       args.emplace_back(ctx.who.user_id);
@@ -184,9 +169,9 @@ Result<meta::Row> ActiveMemberCert(meta::Txn& t, const Context& ctx, const Membe
                                                  ", sealed_key FROM certificates WHERE project_id = ? AND "
                                                  "user_id = ? AND kind = 'member' AND revoked_at IS NULL AND "
                                                  "not_after > ? ORDER BY created_at DESC LIMIT 1",
-                                             {m.project_id, ctx.who.user_id, now}));
+                                             {m.id, ctx.who.user_id, now}));
   if (!row)
-    return NotFound("you have no active certificate in '" + m.project + "'; POST /api/v1/projects/" + m.project +
+    return NotFound("you have no active certificate in '" + m.name + "'; POST /api/v1/projects/" + m.name +
                     "/certificates/me/rotate issues a new one");
   return std::move(*row);
 }
@@ -196,7 +181,7 @@ Result<CertRecord> CertService::Mine(Context& ctx, const std::string& project) {
   ctx.req.target = ctx.req.project = project;
   CertRecord out;
   HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
-    HOPS_ASSIGN_OR_RETURN(auto m, CallerIn(t, ctx, project));
+    HOPS_ASSIGN_OR_RETURN(auto m, CallerMembership(t, ctx, project));
     HOPS_ASSIGN_OR_RETURN(auto row, ActiveMemberCert(t, ctx, m, Now()));
     out = CertFrom(row);
     return Status::Ok();
@@ -206,12 +191,13 @@ Result<CertRecord> CertService::Mine(Context& ctx, const std::string& project) {
 
 Result<CertBundle> CertService::Bundle(Context& ctx, const std::string& project, const std::string& password) {
   ctx.req.target = ctx.req.project = project;
+  HOPS_RETURN_IF_ERROR(RequireNotCertificate(ctx, "downloading a bundle"));
   if (password.size() < 8 || password.size() > 1024)
     return InvalidArgument("the bundle password must be 8 to 1024 characters; it protects the PKCS#12 file");
   CertBundle b;
   std::string sealed;
   HOPS_RETURN_IF_ERROR(store_.Write([&](meta::Txn& t) -> Status {
-    HOPS_ASSIGN_OR_RETURN(auto m, CallerIn(t, ctx, project));
+    HOPS_ASSIGN_OR_RETURN(auto m, CallerMembership(t, ctx, project));
     HOPS_ASSIGN_OR_RETURN(auto row, ActiveMemberCert(t, ctx, m, Now()));
     b.cert = CertFrom(row);
     sealed = row.Str(15);
@@ -227,12 +213,13 @@ Result<CertBundle> CertService::Bundle(Context& ctx, const std::string& project,
 
 Result<CertRecord> CertService::Rotate(Context& ctx, const std::string& project) {
   ctx.req.target = ctx.req.project = project;
+  HOPS_RETURN_IF_ERROR(RequireNotCertificate(ctx, "rotating a certificate"));
   CertRecord out;
   HOPS_RETURN_IF_ERROR(store_.Write([&](meta::Txn& t) -> Status {
-    HOPS_ASSIGN_OR_RETURN(auto m, CallerIn(t, ctx, project));
+    HOPS_ASSIGN_OR_RETURN(auto m, CallerMembership(t, ctx, project));
     HOPS_RETURN_IF_ERROR(RevokeWhere(t, ctx, "project_id = ? AND user_id = ? AND kind = 'member'",
-                                     {m.project_id, ctx.who.user_id}, kReasonSuperseded));
-    HOPS_ASSIGN_OR_RETURN(out, IssueMember(t, ctx, m.project_id, m.project, ctx.who.user_id, ctx.who.username));
+                                     {m.id, ctx.who.user_id}, kReasonSuperseded));
+    HOPS_ASSIGN_OR_RETURN(out, IssueMember(t, ctx, m.id, m.name, ctx.who.user_id, ctx.who.username));
     ctx.req.target = out.serial;
     return platform::RecordMutation(t, ctx);  // cert.rotate
   }));
@@ -250,25 +237,26 @@ Result<int64_t> CertService::CheckHours(std::optional<int64_t> hours) const {
 Result<CertBundle> CertService::IssueService(Context& ctx, const std::string& project, const std::string& username,
                                              std::optional<int64_t> hours, const std::string& purpose) {
   ctx.req.target = ctx.req.project = project;
+  HOPS_RETURN_IF_ERROR(RequireNotCertificate(ctx, "issuing a service certificate"));
   HOPS_ASSIGN_OR_RETURN(int64_t h, CheckHours(hours));
   HOPS_RETURN_IF_ERROR(ValidateText("purpose", purpose, 200));
   const std::string who = username.empty() ? ctx.who.username : username;
   CertBundle b;
   HOPS_RETURN_IF_ERROR(store_.Write([&](meta::Txn& t) -> Status {
-    HOPS_ASSIGN_OR_RETURN(auto m, CallerIn(t, ctx, project));
+    HOPS_ASSIGN_OR_RETURN(auto m, CallerMembership(t, ctx, project));
     int64_t user_id = ctx.who.user_id;
     if (who != ctx.who.username) {
       if (m.role != kDataOwner)
-        return PermissionDenied("only Data Owners of '" + m.project + "' can get certificates for other members");
+        return PermissionDenied("only Data Owners of '" + m.name + "' can get certificates for other members");
       HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT u.id FROM project_members pm JOIN users u ON u.id = "
                                                  "pm.user_id WHERE pm.project_id = ? AND u.username = ? AND "
                                                  "u.status = 'ACTIVE'",
-                                                 {m.project_id, who}));
-      if (!row) return NotFound("'" + who + "' is not an active member of '" + m.project + "'");
+                                                 {m.id, who}));
+      if (!row) return NotFound("'" + who + "' is not an active member of '" + m.name + "'");
       user_id = row->Int(0);
     }
-    HOPS_RETURN_IF_ERROR(CheckServiceCertLimit(t, m.project_id, user_id, Now()));
-    HOPS_ASSIGN_OR_RETURN(auto issued, IssueAndRecord(t, ctx, "service", m.project_id, m.project, user_id, who,
+    HOPS_RETURN_IF_ERROR(CheckServiceCertLimit(t, m.id, user_id, Now()));
+    HOPS_ASSIGN_OR_RETURN(auto issued, IssueAndRecord(t, ctx, "service", m.id, m.name, user_id, who,
                                                       h * 3600, purpose.empty() ? "service" : purpose, ""));
     b.cert = std::move(issued.rec);
     b.key_pem = std::move(issued.key_pem);
@@ -286,14 +274,14 @@ Result<CertBundle> CertService::Renew(Context& ctx, const std::string& project, 
   HOPS_ASSIGN_OR_RETURN(int64_t h, CheckHours(hours));
   CertBundle b;
   HOPS_RETURN_IF_ERROR(store_.Write([&](meta::Txn& t) -> Status {
-    HOPS_ASSIGN_OR_RETURN(auto m, CallerIn(t, ctx, project));
+    HOPS_ASSIGN_OR_RETURN(auto m, CallerMembership(t, ctx, project));
     HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne(std::string("SELECT ") + kCertCols +
                                                    ", user_id FROM certificates WHERE serial = ? AND project_id = ?",
-                                               {Lower(serial), m.project_id}));
-    if (!row) return NotFound("no certificate " + serial + " in '" + m.project + "'");
+                                               {Lower(serial), m.id}));
+    if (!row) return NotFound("no certificate " + serial + " in '" + m.name + "'");
     CertRecord old = CertFrom(*row);
     if (old.username != ctx.who.username && m.role != kDataOwner)
-      return NotFound("no certificate " + serial + " in '" + m.project + "'");
+      return NotFound("no certificate " + serial + " in '" + m.name + "'");
     // A certificate renews itself only, never another one.
     if (ctx.who.method == platform::AuthMethod::kCertificate && ctx.who.cert_serial != old.serial)
       return PermissionDenied("a certificate may renew only itself");
@@ -302,11 +290,11 @@ Result<CertBundle> CertService::Renew(Context& ctx, const std::string& project, 
     if (old.not_after <= Now()) return Conflict("certificate " + serial + " has expired; issue a new one instead");
     HOPS_ASSIGN_OR_RETURN(auto user, t.QueryOne("SELECT status FROM users WHERE id = ?", {row->Int(15)}));
     if (!user || user->Str(0) != "ACTIVE") return Conflict("'" + old.username + "' is no longer active");
-    HOPS_RETURN_IF_ERROR(CheckServiceCertLimit(t, m.project_id, row->Int(15), Now()));
+    HOPS_RETURN_IF_ERROR(CheckServiceCertLimit(t, m.id, row->Int(15), Now()));
     // The old certificate ends with its renewal: one live certificate per lineage,
     // so revoking the newest revokes the identity.
     HOPS_RETURN_IF_ERROR(RevokeWhere(t, ctx, "serial = ?", {old.serial}, kReasonSuperseded));
-    HOPS_ASSIGN_OR_RETURN(auto issued, IssueAndRecord(t, ctx, "service", m.project_id, m.project, row->Int(15),
+    HOPS_ASSIGN_OR_RETURN(auto issued, IssueAndRecord(t, ctx, "service", m.id, m.name, row->Int(15),
                                                       old.username, h * 3600, old.purpose, old.serial));
     b.cert = std::move(issued.rec);
     b.key_pem = std::move(issued.key_pem);
@@ -320,12 +308,12 @@ Status CertService::Revoke(Context& ctx, const std::string& project, const std::
   ctx.req.project = project;
   ctx.req.target = serial;
   return store_.Write([&](meta::Txn& t) -> Status {
-    HOPS_ASSIGN_OR_RETURN(auto m, CallerIn(t, ctx, project));
+    HOPS_ASSIGN_OR_RETURN(auto m, CallerMembership(t, ctx, project));
     HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT user_id, revoked_at FROM certificates WHERE serial = ? AND "
                                                "project_id = ?",
-                                               {Lower(serial), m.project_id}));
+                                               {Lower(serial), m.id}));
     if (!row || (row->Int(0) != ctx.who.user_id && m.role != kDataOwner))
-      return NotFound("no certificate " + serial + " in '" + m.project + "'");
+      return NotFound("no certificate " + serial + " in '" + m.name + "'");
     if (!row->IsNull(1)) return Conflict("certificate " + serial + " is already revoked");
     HOPS_RETURN_IF_ERROR(RevokeWhere(t, ctx, "serial = ?", {Lower(serial)}, reason));
     return platform::RecordMutation(t, ctx);

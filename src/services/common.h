@@ -31,6 +31,13 @@ inline Status RequireSession(const platform::Context& ctx, const char* what) {
   return PermissionDenied(std::string(what) + " needs a session from password login, not an API key");
 }
 
+// A project certificate may not widen or outlive itself (bundles, rotations,
+// new certificates, deleting its project).
+inline Status RequireNotCertificate(const platform::Context& ctx, const char* what) {
+  if (ctx.who.method != platform::AuthMethod::kCertificate) return Status::Ok();
+  return PermissionDenied(std::string(what) + " needs a password login or an API key, not a certificate");
+}
+
 inline std::string EncodeCursor(const std::string& key) { return crypto::Base64Url("c1:" + key); }
 
 }  // namespace hops::services

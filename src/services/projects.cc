@@ -74,6 +74,14 @@ Result<Member> FindMember(meta::Txn& t, int64_t project_id, const std::string& u
 
 }  // namespace
 
+Result<Membership> CallerMembership(meta::Txn& t, const Context& ctx, const std::string& project) {
+  HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT p.id, p.name, m.role FROM projects p JOIN project_members m "
+                                             "ON m.project_id = p.id AND m.user_id = ? WHERE p.name_key = ?",
+                                             {ctx.who.user_id, Lower(project)}));
+  if (!row || !ctx.who.Reaches(row->Int(0))) return NoSuchProject(project);
+  return Membership{row->Int(0), row->Str(1), row->Str(2)};
+}
+
 Result<Project> ProjectService::Create(Context& ctx, const std::string& name, const std::string& description) {
   ctx.req.target = name;
   ctx.req.project = name;
@@ -162,6 +170,7 @@ Result<Project> ProjectService::Update(Context& ctx, const std::string& name, co
 
 Status ProjectService::Delete(Context& ctx, const std::string& name) {
   ctx.req.target = ctx.req.project = name;
+  HOPS_RETURN_IF_ERROR(RequireNotCertificate(ctx, "deleting a project"));
   return store_.Write([&](meta::Txn& t) -> Status {
     HOPS_ASSIGN_OR_RETURN(Project p, Resolve(t, ctx, name));
     if (p.owner != ctx.who.username && !ctx.who.ActsAsAdmin())

@@ -48,6 +48,15 @@ struct ProjectSettings {
 constexpr const char* kDataOwner = "DATA_OWNER";
 constexpr const char* kDataScientist = "DATA_SCIENTIST";
 
+// The caller's membership in a project, read in the caller's transaction.
+struct Membership {
+  int64_t id = 0;      // the project's id
+  std::string name;    // its name as created
+  std::string role;    // the caller's role there
+};
+// NOT_FOUND unless the caller is a member (and, for a project certificate, it is its project).
+Result<Membership> CallerMembership(meta::Txn& t, const platform::Context& ctx, const std::string& project);
+
 class CertService;
 
 class ProjectService {
