@@ -336,7 +336,7 @@ class MysqlStore : public Store {
         : s_(s), c_(std::move(c)), txn_(*c_, write), writer_(std::move(writer)) {}
     ~Handle() override {
       if (!done_) Rollback();
-      s_.Release(std::move(c_), txn_.writable());  // before writer_ unlocks
+      s_.Release(std::move(c_), writer_.owns_lock());  // before writer_ unlocks
     }
     Txn& txn() override { return txn_; }
     Status Commit() override {
@@ -373,7 +373,15 @@ class MysqlStore : public Store {
     bool done_ = false;
   };
 
-  Result<std::unique_ptr<TxnHandle>> Begin(bool write) override {
+  Result<std::unique_ptr<TxnHandle>> Begin(bool write) override { return Start(write ? kWriter : kReader); }
+  // A write on a pooled connection, beside the writer (READ COMMITTED, for
+  // rows only this server writes): a heartbeat never waits behind a long
+  // write transaction, so a busy server is not taken for a dead one.
+  Result<std::unique_ptr<TxnHandle>> BeginAside() override { return Start(kAside); }
+
+  enum Mode { kReader, kWriter, kAside };
+  Result<std::unique_ptr<TxnHandle>> Start(Mode mode) {
+    const bool write = mode != kReader;
     // One write transaction at a time per process, as with SQLite, on one
     // writer connection whose session is SERIALIZABLE (InnoDB then locks what
     // a write transaction reads, as SQLite's single writer did): this server's
@@ -383,15 +391,16 @@ class MysqlStore : public Store {
     // come from the pool, REPEATABLE READ, each on a consistent snapshot.
     std::unique_lock<std::mutex> writer(write_mu_, std::defer_lock);
     std::unique_ptr<Conn> c;
-    if (write) {
+    if (mode == kWriter) {
       writer.lock();
       c = std::move(writer_conn_);
     } else {
       c = Take();
     }
-    const char* isolation = write ? "SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE"
-                                  : "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ";
-    const char* start = write ? "START TRANSACTION" : "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY";
+    const char* isolation = mode == kWriter ? "SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE"
+                                            : "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ";
+    const char* start = mode == kReader ? "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"
+                                        : "START TRANSACTION";
     bool transient = false;
     Status st;
     for (int attempt = 0; attempt < 2; ++attempt) {  // a pooled connection may be dead (the server restarted)
@@ -400,11 +409,13 @@ class MysqlStore : public Store {
         if (st.ok()) st = c->Run(isolation, {}, &transient);
         if (!st.ok()) break;
       }
-      st = c->Run(start, {}, &transient);
+      // The pooled session stays REPEATABLE READ: this applies to the next transaction only.
+      if (mode == kAside) st = c->Run("SET TRANSACTION ISOLATION LEVEL READ COMMITTED", {}, &transient);
+      if (st.ok()) st = c->Run(start, {}, &transient);
       if (st.ok() || c->open()) break;
     }
     if (!st.ok()) {
-      Release(std::move(c), write);
+      Release(std::move(c), mode == kWriter);
       return st;
     }
     return std::unique_ptr<TxnHandle>(new Handle(*this, std::move(c), write, std::move(writer)));
@@ -441,9 +452,9 @@ class MysqlStore : public Store {
 
  private:
   std::unique_ptr<Conn> schema_conn_;
-  // Back to the pool, or (a writer, with write_mu_ held) to the writer slot.
-  void Release(std::unique_ptr<Conn> c, bool write) {
-    if (write) writer_conn_ = std::move(c);
+  // Back to the pool, or (the writer, with write_mu_ held) to the writer slot.
+  void Release(std::unique_ptr<Conn> c, bool writer) {
+    if (writer) writer_conn_ = std::move(c);
     else Give(std::move(c));
   }
   std::unique_ptr<Conn> Take() {

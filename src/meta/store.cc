@@ -51,13 +51,14 @@ Result<std::optional<Row>> Txn::QueryOne(std::string_view sql, const Params& par
 
 Status Store::Read(const TxnFn& fn) { return Run(false, fn); }
 Status Store::Write(const TxnFn& fn) { return Run(true, fn); }
+Status Store::WriteAside(const TxnFn& fn) { return Run(true, fn, true); }
 
-Status Store::Run(bool write, const TxnFn& fn) {
+Status Store::Run(bool write, const TxnFn& fn, bool aside) {
   constexpr int kMaxAttempts = 12;
   auto start = std::chrono::steady_clock::now();
   Status result;
   for (int attempt = 1;; ++attempt) {
-    auto handle = Begin(write);
+    auto handle = aside ? BeginAside() : Begin(write);
     if (!handle.ok()) {
       result = handle.status();
       break;

@@ -87,6 +87,11 @@ class Store {
 
   Status Read(const TxnFn& fn);
   Status Write(const TxnFn& fn);
+  // A small write that must not queue behind this server's other writes (a
+  // heartbeat). It may run beside them, so it may touch only rows that no
+  // other transaction of this server writes. Engines with one writer
+  // (SQLite) run it as an ordinary write.
+  Status WriteAside(const TxnFn& fn);
 
   int schema_version() const { return schema_version_; }
   const StoreStats& stats() const { return stats_; }
@@ -103,11 +108,12 @@ class Store {
     virtual bool retryable() const = 0;
   };
   virtual Result<std::unique_ptr<TxnHandle>> Begin(bool write) = 0;
+  virtual Result<std::unique_ptr<TxnHandle>> BeginAside() { return Begin(true); }
   // Held around migrations, so that servers starting together on one store
   // migrate it one after the other (engines without transactional DDL need it).
   virtual Status LockSchema() { return Status::Ok(); }
   virtual void UnlockSchema() {}
-  Status Run(bool write, const TxnFn& fn);
+  Status Run(bool write, const TxnFn& fn, bool aside = false);
   void set_schema_version(int v) { schema_version_ = v; }
   friend Status Migrate(Store& store);
 

@@ -123,7 +123,10 @@ Result<HttpResponse> Connected(const Endpoint& ep, const ClientOptions& opt, Fn&
   try {
     asio::io_context ioc;
     tcp::resolver resolver(ioc);
-    auto results = resolver.resolve(ep.host, ep.port);
+    // Names under .localhost are loopback (RFC 6761, section 6.3), as curl
+    // and browsers treat them; the resolver library does not know them.
+    const bool loopback_name = ep.host.size() > 10 && ep.host.ends_with(".localhost");
+    auto results = resolver.resolve(loopback_name ? std::string("localhost") : ep.host, ep.port);
     if (!ep.tls) {
       beast::tcp_stream stream(ioc);
       stream.expires_after(std::chrono::milliseconds(opt.timeout_ms));

@@ -57,7 +57,9 @@ Status Cluster::Heartbeat() {
     std::lock_guard lock(mu_);
     address = address_;
   }
-  return store_.Write([&](meta::Txn& t) -> Status {
+  // Beside this server's writer: a long write transaction does not hold up
+  // the heartbeat (only this server writes its own row).
+  return store_.WriteAside([&](meta::Txn& t) -> Status {
     const std::string& now = t.dialect().now_us;
     HOPS_ASSIGN_OR_RETURN(int64_t n, t.Exec("UPDATE servers SET address = ?, heartbeat_at = " + now + " WHERE id = ?",
                                             {address, id_}));

@@ -94,6 +94,32 @@ def test_blocks_are_objects_with_multipart_uploads(tmp_path, s3):
         srv.cleanup()
 
 
+def test_virtual_hosted_addressing(tmp_path):
+    # s3rver reads `hops.s3.localhost` in the Host header as bucket `hops`;
+    # hopsd connects to `s3.localhost` (loopback by RFC 6761) and names the
+    # bucket only in the Host header: its paths are `/v/<block>`, which
+    # path-style addressing would take for bucket `v`, which does not exist.
+    peer = S3rver(tmp_path / "vs3", service_endpoint="localhost").start()
+    endpoint = f"http://s3.localhost:{peer.port}"
+    srv = Hopsd(data_dir=tmp_path / "v", args=[*hopsd_args(endpoint, "v/"), "--fs-s3-addressing", "virtual",
+                                               "--fs-block-size", str(8 * MIB), "--fs-s3-part-size", str(5 * MIB),
+                                               "--fs-gc-grace-s", "0"]).start()
+    try:
+        api = Api(srv.url, "Bearer " + srv.login())
+        assert api.post("/api/v1/projects", json={"name": "vh"}).status_code == 201
+        data = os.urandom(12 * MIB + 7)  # one multipart block and one small one
+        assert api.put("/api/v1/projects/vh/datasets/Resources/f.bin", data=data).status_code == 201
+        assert sorted(size for _, size in list_objects(peer.endpoint, "v/")) == [4 * MIB + 7, 8 * MIB]
+        assert api.get("/api/v1/projects/vh/datasets/Resources/f.bin?action=download").content == data
+        assert api.post("/api/v1/admin/fsck", params={"verify": "true"}).json()["healthy"] is True
+        assert api.delete("/api/v1/projects/vh/datasets/Resources/f.bin").status_code == 204
+        assert api.post("/api/v1/admin/fs/gc").json()["queued_blocks_deleted"] == 2
+        assert list_objects(peer.endpoint, "v/") == []
+    finally:
+        srv.cleanup()
+        peer.cleanup()
+
+
 def test_wrong_bucket_or_credentials_refuse_to_start(tmp_path, s3):
     bad = Hopsd(data_dir=tmp_path / "b", args=["--fs-s3-endpoint", s3.endpoint, "--fs-s3-bucket", "nosuchbucket",
                                                "--fs-s3-access-key", "S3RVER", "--fs-s3-secret-key", "S3RVER"])

@@ -16,7 +16,7 @@ ACCESS_KEY = SECRET_KEY = "S3RVER"
 
 
 class S3rver:
-    def __init__(self, base=None, port=None):
+    def __init__(self, base=None, port=None, service_endpoint=None):
         if not S3RVER.exists():
             raise RuntimeError(f"{S3RVER} is missing; run scripts/setup-deps")
         self.base = pathlib.Path(base or tempfile.mkdtemp(prefix="hops-s3-"))
@@ -27,6 +27,9 @@ class S3rver:
                 port = s.getsockname()[1]
         self.port = port
         self.proc = None
+        # With a service endpoint, s3rver takes `<bucket>.s3.<service endpoint>`
+        # in the Host header as virtual-hosted addressing.
+        self.service_endpoint = service_endpoint
 
     @property
     def endpoint(self):
@@ -35,7 +38,8 @@ class S3rver:
     def start(self, timeout=30):
         log = open(self.base / "s3rver.log", "ab")
         self.proc = subprocess.Popen([str(S3RVER), "-d", str(self.base / "data"), "-a", "127.0.0.1", "-p",
-                                      str(self.port), "--configure-bucket", BUCKET],
+                                      str(self.port), "--configure-bucket", BUCKET,
+                                      *(["--service-endpoint", self.service_endpoint] if self.service_endpoint else [])],
                                      stdout=log, stderr=subprocess.STDOUT,
                                      # s3rver's continuation tokens use a cipher OpenSSL 3 keeps in its legacy provider
                                      env=dict(os.environ, NODE_OPTIONS="--openssl-legacy-provider"))
