@@ -150,19 +150,25 @@ std::string RenderDdl(const std::string& ddl, const Dialect& d) {
     for (size_t p; (p = out.find(tok)) != std::string::npos;) out.replace(p, std::strlen(tok), rep);
   }
   if (my) {
-    // InnoDB, and byte-wise comparison of names as on SQLite (no padding: "a" and "a " differ).
-    if (out.rfind("CREATE TABLE", 0) == 0) out += " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin";
+    // The engine, and byte-wise comparison of names as on SQLite (a binary
+    // collation without padding: "a" and "a " differ).
+    if (out.rfind("CREATE TABLE", 0) == 0) out += d.table_options;
     // MySQL commits each DDL statement on its own: a migration cut short is
     // run again, so every statement must be harmless the second time.
     const std::pair<const char*, const char*> again[] = {
         {"CREATE TABLE ", "CREATE TABLE IF NOT EXISTS "}, {"CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS "},
         {"CREATE INDEX ", "CREATE INDEX IF NOT EXISTS "},  {"ADD COLUMN ", "ADD COLUMN IF NOT EXISTS "},
         {"INSERT INTO ", "INSERT IGNORE INTO "}};
-    for (auto [from, to] : again)
+    for (auto [from, to] : again) {
+      // MySQL has no IF NOT EXISTS for indexes and columns: a second run fails
+      // with a duplicate name, which Migrate takes as done.
+      const bool table_or_row = std::strcmp(from, "CREATE TABLE ") == 0 || std::strcmp(from, "INSERT INTO ") == 0;
+      if (!d.ddl_if_not_exists && !table_or_row) continue;
       if (out.rfind(from, 0) == 0 || (std::strcmp(from, "ADD COLUMN ") == 0 && out.find(from) != std::string::npos)) {
         size_t p = out.find(from);
         if (out.compare(p + std::strlen(from), 14, "IF NOT EXISTS ") != 0) out.replace(p, std::strlen(from), to);
       }
+    }
   }
   return out;
 }
@@ -194,7 +200,11 @@ Status Migrate(Store& store) {
       if (done) return Status::Ok();
       applied = true;
       for (const std::string& ddl : m.statements) {
-        HOPS_RETURN_IF_ERROR(t.Exec(RenderDdl(ddl, t.dialect())).status());
+        Status st = t.Exec(RenderDdl(ddl, t.dialect())).status();
+        // An index or column a cut-short run of this migration already made
+        // (servers without IF NOT EXISTS for them).
+        if (st.code() == Code::kAlreadyExists && !t.dialect().ddl_if_not_exists && ddl.rfind("INSERT", 0) != 0) continue;
+        HOPS_RETURN_IF_ERROR(st);
       }
       return t.Exec("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
                     {int64_t{m.version}, Clock::Real()->NowMicros()})

@@ -19,7 +19,6 @@
 namespace hops::meta {
 namespace {
 
-const Dialect kMysqlDialect{"mysql", " FOR UPDATE", "CAST(UNIX_TIMESTAMP(NOW(6)) * 1000000 AS SIGNED)"};
 
 struct HostPort {
   std::string host;
@@ -30,7 +29,17 @@ struct Target {
   std::string user, password, database;
   std::vector<HostPort> hosts;  // tried in turn: a Galera cluster lists its nodes
   int pool = 16;
+  std::string engine = "InnoDB";  // NDBCLUSTER for MySQL NDB Cluster and RonDB
+  // How write transactions keep what they read: SERIALIZABLE (InnoDB turns
+  // every read into a shared lock), or READ COMMITTED with shared locks added
+  // to the reads (engines without SERIALIZABLE: NDB).
+  bool share_locks = false;
 };
+
+// Byte-wise names without padding: MariaDB and MySQL 8 name that collation differently.
+const char* BinaryCollation(MYSQL* db) {
+  return std::strstr(mysql_get_server_info(db), "MariaDB") ? "utf8mb4_nopad_bin" : "utf8mb4_0900_bin";
+}
 
 std::string PercentDecode(const std::string& s) {
   std::string out;
@@ -58,8 +67,29 @@ Result<Target> ParseUrl(const std::string& url) {
   if (q != std::string::npos) {
     std::string query = rest.substr(q + 1);
     rest = rest.substr(0, q);
-    if (query.rfind("pool=", 0) == 0) t.pool = std::atoi(query.c_str() + 5);
-    if (t.pool < 1 || t.pool > 256) return bad("pool must be 1 to 256");
+    bool locking_given = false;
+    for (size_t start = 0; start < query.size();) {
+      size_t amp = query.find('&', start);
+      std::string kv = query.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+      start = amp == std::string::npos ? query.size() : amp + 1;
+      auto eq = kv.find('=');
+      std::string key = kv.substr(0, eq), value = eq == std::string::npos ? "" : kv.substr(eq + 1);
+      if (key == "pool") {
+        t.pool = std::atoi(value.c_str());
+        if (t.pool < 1 || t.pool > 256) return bad("pool must be 1 to 256");
+      } else if (key == "engine") {
+        for (char& c : value) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (value != "INNODB" && value != "NDBCLUSTER" && value != "NDB") return bad("engine must be InnoDB or NDBCLUSTER");
+        t.engine = value == "INNODB" ? "InnoDB" : "NDBCLUSTER";
+      } else if (key == "locking") {
+        if (value != "serializable" && value != "share") return bad("locking must be serializable or share");
+        t.share_locks = value == "share";
+        locking_given = true;
+      } else {
+        return bad("unknown option '" + key + "'; options are pool, engine, locking");
+      }
+    }
+    if (t.engine == "NDBCLUSTER" && !locking_given) t.share_locks = true;  // NDB offers READ COMMITTED only
   }
   auto at = rest.rfind('@');
   if (at == std::string::npos) return bad("no USER@");
@@ -97,7 +127,7 @@ bool ConnectionLost(unsigned e) {
 
 bool Transient(unsigned e) {
   return e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT || e == ER_QUERY_INTERRUPTED /* Galera BF abort */ ||
-         ConnectionLost(e);
+         e == 1297 /* ER_GET_TEMPORARY_ERRMSG: NDB's temporary errors */ || ConnectionLost(e);
 }
 
 class Conn {
@@ -124,15 +154,16 @@ class Conn {
       // Affected rows count matched rows, as SQLite's changes() does.
       if (mysql_real_connect(db_, h.host.c_str(), t.user.c_str(), t.password.c_str(), nullptr, h.port, nullptr,
                              CLIENT_FOUND_ROWS)) {
-        std::string setup = "CREATE DATABASE IF NOT EXISTS `" + t.database +
-                            "` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin";
+        const std::string collation = BinaryCollation(db_);
+        std::string setup = "CREATE DATABASE IF NOT EXISTS `" + t.database + "` CHARACTER SET utf8mb4 COLLATE " +
+                            collation;
         bool ok = mysql_real_query(db_, setup.data(), setup.size()) == 0;
         std::string use = "USE `" + t.database + "`";
         ok = ok && mysql_real_query(db_, use.data(), use.size()) == 0;
-        static const char kSession[] =
-            "SET SESSION collation_connection = 'utf8mb4_nopad_bin', innodb_lock_wait_timeout = 10, "
-            "sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'";
-        ok = ok && mysql_real_query(db_, kSession, sizeof kSession - 1) == 0;
+        const std::string session = "SET SESSION collation_connection = '" + collation +
+                                    "', innodb_lock_wait_timeout = 10, "
+                                    "sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'";
+        ok = ok && mysql_real_query(db_, session.data(), session.size()) == 0;
         if (ok) {
           // On Galera, reads wait until this node applied what others committed
           // (read-your-writes across nodes); elsewhere the setting is refused, harmlessly.
@@ -205,8 +236,8 @@ class Conn {
       return Unavailable("lost the connection to the metadata store (" + msg + ")");
     }
     if (e == ER_DUP_ENTRY || e == ER_DUP_KEY) return AlreadyExists("duplicate entry (" + msg + ")");
-    if (e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT || e == ER_QUERY_INTERRUPTED)
-      return Unavailable("store busy (" + msg + ")");
+    if (e == ER_DUP_KEYNAME || e == ER_DUP_FIELDNAME) return AlreadyExists("already defined (" + msg + ")");
+    if (*transient) return Unavailable("store busy (" + msg + ")");
     if (e == ER_DATA_TOO_LONG) return InvalidArgument("a value is too long for the store (" + msg + ")");
     if (e == ER_DISK_FULL || e == ER_RECORD_FILE_FULL) return Unavailable("the store's disk is full (" + msg + ")");
     return Internal("store error in `" + std::string(sql.substr(0, 80)) + "`: " + msg);
@@ -270,13 +301,22 @@ class Conn {
 
 class MyTxn : public Txn {
  public:
-  MyTxn(Conn& c, bool write) : c_(c), write_(write) {}
+  // With `share_locks`, a write transaction's plain SELECTs take shared locks
+  // (what SERIALIZABLE does on InnoDB), for engines that offer only READ
+  // COMMITTED. UNIONs and WITH queries are left as they are.
+  MyTxn(Conn& c, bool write, const Dialect& d, bool share_locks)
+      : c_(c), write_(write), dialect_(d), share_locks_(write && share_locks) {}
   // After a deadlock, a lock-wait timeout or a lost connection the transaction
   // is over: InnoDB may have rolled it back already, and what ran next would
   // autocommit on its own. So every later statement and the commit fail the
   // same way, and Store::Run retries the whole function.
   Result<Rows> Query(std::string_view sql, const Params& params) override {
-    HOPS_RETURN_IF_ERROR(Run(sql, params));
+    if (share_locks_ && sql.starts_with("SELECT ") && !sql.ends_with(" FOR UPDATE") &&
+        sql.find(" UNION ") == std::string_view::npos) {
+      HOPS_RETURN_IF_ERROR(Run(std::string(sql) + " LOCK IN SHARE MODE", params));
+    } else {
+      HOPS_RETURN_IF_ERROR(Run(sql, params));
+    }
     return c_.Fetch();
   }
   Result<int64_t> Exec(std::string_view sql, const Params& params) override {
@@ -290,7 +330,7 @@ class MyTxn : public Txn {
   }
   const Status& failed() const { return failed_; }
   bool writable() const override { return write_; }
-  const Dialect& dialect() const override { return kMysqlDialect; }
+  const Dialect& dialect() const override { return dialect_; }
   bool transient() const { return transient_; }
   void set_transient(bool t) { transient_ = t; }
 
@@ -311,6 +351,8 @@ class MyTxn : public Txn {
 
   Conn& c_;
   bool write_;
+  const Dialect& dialect_;
+  bool share_locks_;
   bool transient_ = false;
   Status failed_;
 };
@@ -320,11 +362,21 @@ class MysqlStore : public Store {
   explicit MysqlStore(Target t) : t_(std::move(t)) {
     for (int i = 0; i < t_.pool; ++i) idle_.push_back(std::make_unique<Conn>());
   }
-  const Dialect& dialect() const override { return kMysqlDialect; }
+  const Dialect& dialect() const override { return dialect_; }
 
+  // Connects once and learns which server this is (MariaDB or MySQL), for the DDL.
   Status Probe() {
     auto c = Take();
     Status st = c->Connect(t_, 0);
+    if (st.ok()) {
+      const bool mariadb = std::strstr(mysql_get_server_info(c->db()), "MariaDB") != nullptr;
+      dialect_.table_options =
+          " ENGINE=" + t_.engine + " DEFAULT CHARSET=utf8mb4 COLLATE=" + BinaryCollation(c->db());
+      dialect_.ddl_if_not_exists = mariadb;
+      log::Info("store.mysql", {{"server", mysql_get_server_info(c->db())},
+                                {"engine", t_.engine},
+                                {"write_isolation", t_.share_locks ? "read committed + shared locks" : "serializable"}});
+    }
     Give(std::move(c));
     return st;
   }
@@ -333,7 +385,7 @@ class MysqlStore : public Store {
   class Handle : public TxnHandle {
    public:
     Handle(MysqlStore& s, std::unique_ptr<Conn> c, bool write, std::unique_lock<std::mutex> writer)
-        : s_(s), c_(std::move(c)), txn_(*c_, write), writer_(std::move(writer)) {}
+        : s_(s), c_(std::move(c)), txn_(*c_, write, s.dialect_, s.t_.share_locks), writer_(std::move(writer)) {}
     ~Handle() override {
       if (!done_) Rollback();
       s_.Release(std::move(c_), writer_.owns_lock());  // before writer_ unlocks
@@ -397,8 +449,9 @@ class MysqlStore : public Store {
     } else {
       c = Take();
     }
-    const char* isolation = mode == kWriter ? "SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE"
-                                            : "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ";
+    const char* isolation = mode != kWriter ? "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"
+                            : t_.share_locks ? "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"
+                                             : "SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE";
     const char* start = mode == kReader ? "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"
                                         : "START TRANSACTION";
     bool transient = false;
@@ -473,6 +526,8 @@ class MysqlStore : public Store {
   }
 
   Target t_;
+  Dialect dialect_{"mysql", " FOR UPDATE", "CAST(UNIX_TIMESTAMP(NOW(6)) * 1000000 AS SIGNED)",
+                   " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin", true};
   std::mutex write_mu_;
   std::unique_ptr<Conn> writer_conn_ = std::make_unique<Conn>();  // guarded by write_mu_
   std::mutex mu_;

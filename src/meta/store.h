@@ -50,6 +50,10 @@ struct Dialect {
   std::string name;          // "sqlite", "mysql"
   std::string for_update;    // suffix for locking reads: "" or " FOR UPDATE"
   std::string now_us;        // SQL for the database's clock in microseconds (one clock for all servers)
+  // MySQL-protocol servers differ (migrations.cc): what follows CREATE TABLE,
+  // and whether CREATE INDEX and ADD COLUMN take IF NOT EXISTS (MariaDB).
+  std::string table_options = "";
+  bool ddl_if_not_exists = true;
 };
 
 class Txn {

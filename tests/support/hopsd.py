@@ -33,7 +33,8 @@ ADMIN_PASSWORD = "admin-Secret-123"
 SECRETS = set()
 # The store every test server uses unless a test says otherwise: empty for the
 # embedded SQLite default, or mysql://USER@HOST:PORT (scripts/run-tests sets it).
-STORE = os.environ.get("HOPS_TEST_STORE", "").rstrip("/")
+STORE, _, STORE_OPTIONS = os.environ.get("HOPS_TEST_STORE", "").partition("?")  # mysql://USER@HOST:PORT[?options]
+STORE = STORE.rstrip("/")
 # HOPS_TEST_S3=http://127.0.0.1:PORT (an s3rver) puts every test server's
 # blocks in that S3 bucket, under a prefix of its own.
 S3 = os.environ.get("HOPS_TEST_S3", "").rstrip("/")
@@ -67,7 +68,7 @@ class Hopsd:
         # finds it again).
         if STORE and "--store" not in self.args:
             db = "hops_" + hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:16]
-            self.args += ["--store", f"{STORE}/{db}"]
+            self.args += ["--store", f"{STORE}/{db}" + (f"?{STORE_OPTIONS}" if STORE_OPTIONS else "")]
         if S3 and "--fs-s3-endpoint" not in self.args and "--fs-blocks-dir" not in self.args:
             from tests.support.s3 import hopsd_args
             prefix = hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:16] + "/"

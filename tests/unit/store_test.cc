@@ -203,9 +203,29 @@ TEST(Store, ClosingReleasesEveryReaderConnection) {
 }
 
 TEST(Migrations, RenderDdlPerDialect) {
-  Dialect my{"mysql", " FOR UPDATE", ""}, lite{"sqlite", "", ""};
+  Dialect my{"mysql", " FOR UPDATE", "", " ENGINE=InnoDB", true}, lite{"sqlite", "", ""};
+  Dialect mysql8{"mysql", " FOR UPDATE", "", " ENGINE=NDBCLUSTER COLLATE=utf8mb4_0900_bin", false};
   EXPECT_EQ(RenderDdl("a ${ID}, b ${NAME}", my), "a BIGINT PRIMARY KEY AUTO_INCREMENT, b VARCHAR(255)");
   EXPECT_EQ(RenderDdl("a ${ID}, b ${NAME}", lite), "a INTEGER PRIMARY KEY AUTOINCREMENT, b TEXT");
+  EXPECT_EQ(RenderDdl("CREATE TABLE t (a ${ID})", my),
+            "CREATE TABLE IF NOT EXISTS t (a BIGINT PRIMARY KEY AUTO_INCREMENT) ENGINE=InnoDB");
+  EXPECT_EQ(RenderDdl("CREATE TABLE t (a ${ID})", mysql8),
+            "CREATE TABLE IF NOT EXISTS t (a BIGINT PRIMARY KEY AUTO_INCREMENT) ENGINE=NDBCLUSTER COLLATE=utf8mb4_0900_bin");
+  EXPECT_EQ(RenderDdl("CREATE INDEX i ON t (a)", my), "CREATE INDEX IF NOT EXISTS i ON t (a)");
+  EXPECT_EQ(RenderDdl("CREATE INDEX i ON t (a)", mysql8), "CREATE INDEX i ON t (a)");  // MySQL has no IF NOT EXISTS here
+  EXPECT_EQ(RenderDdl("ALTER TABLE t ADD COLUMN b ${TEXT}", my), "ALTER TABLE t ADD COLUMN IF NOT EXISTS b LONGTEXT");
+  EXPECT_EQ(RenderDdl("ALTER TABLE t ADD COLUMN b ${TEXT}", mysql8), "ALTER TABLE t ADD COLUMN b LONGTEXT");
+  EXPECT_EQ(RenderDdl("INSERT INTO t VALUES (1)", mysql8), "INSERT IGNORE INTO t VALUES (1)");
+  EXPECT_EQ(RenderDdl("CREATE INDEX i ON t (a)", lite), "CREATE INDEX i ON t (a)");
+}
+
+TEST(Store, MysqlUrlOptionsAreChecked) {
+  for (const char* url : {"mysql://u@h:3306/db?engine=MyISAM", "mysql://u@h:3306/db?locking=none",
+                          "mysql://u@h:3306/db?pool=0", "mysql://u@h:3306/db?bogus=1"}) {
+    auto s = Store::Open(url);
+    ASSERT_FALSE(s.ok()) << url;
+    EXPECT_EQ(s.status().code(), Code::kInvalidArgument) << url << ": " << s.status().ToString();
+  }
 }
 
 }  // namespace
