@@ -10,6 +10,7 @@
 // written in batches by AuditWriter, off the request path.
 #pragma once
 
+#include <functional>
 #include <array>
 #include <atomic>
 #include <condition_variable>
@@ -52,7 +53,10 @@ AuditRecord RecordFor(const Context& ctx, const std::string& outcome, int status
 // Appends inside a write transaction (assigns seq and hashes).
 Status AppendAudit(meta::Txn& txn, AuditRecord& rec);
 // Appends several records with one read and one update of the chain head.
-Status AppendAuditBatch(meta::Txn& txn, std::vector<AuditRecord>& recs);
+// `pause`, when given, runs after every `pause_every` records (the batch
+// writer yields the CPU there).
+Status AppendAuditBatch(meta::Txn& txn, std::vector<AuditRecord>& recs, const std::function<void()>& pause = {},
+                        size_t pause_every = 0);
 // For services: records a successful mutation in its own transaction.
 Status RecordMutation(meta::Txn& txn, Context& ctx);
 

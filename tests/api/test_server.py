@@ -3,6 +3,7 @@ timeouts, TLS, configuration, graceful shutdown, first start."""
 import http.client
 import json
 import os
+import pathlib
 import signal
 import socket
 import subprocess
@@ -225,5 +226,27 @@ def test_operator_resets_a_locked_admin(tmp_path):
         recs = api.get("/api/v1/admin/audit", params={"action": "user.reset_admin"}).json()["items"]
         assert len(recs) == 1 and recs[0]["user"] == "operator"
         assert api.get("/api/v1/admin/audit/verify").json()["ok"] is True
+    finally:
+        srv.cleanup()
+
+
+def test_threads_are_named_and_request_threads_get_short_slices(tmp_path):
+    # Operators see the server's threads by role (top -H, ps -L, perf); the
+    # main thread keeps the process's name. Request threads and the audit
+    # writer ask for short scheduler slices (where the kernel offers them).
+    srv = Hopsd(data_dir=tmp_path / "d", args=["--workers", "2"]).start()
+    try:
+        tasks = pathlib.Path(f"/proc/{srv.proc.pid}/task")
+        names = {t.name: (t / "comm").read_text().strip() for t in tasks.iterdir()}
+        assert names[str(srv.proc.pid)] == "hopsd"
+        assert "hops-http-1" in names.values() and "hops-audit" in names.values()
+        slices = {}
+        for tid, name in names.items():
+            for line in (tasks / tid / "sched").read_text().splitlines():
+                if line.startswith("se.slice"):
+                    slices[name] = int(line.split(":")[1])
+        major, minor = (int(x) for x in os.uname().release.split(".")[:2])
+        if (major, minor) >= (6, 12):  # custom slices (sched_setattr's sched_runtime) since Linux 6.12
+            assert slices["hops-http-1"] == slices["hops-audit"] == 100000, slices
     finally:
         srv.cleanup()
