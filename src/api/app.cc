@@ -270,6 +270,22 @@ void App::RecordRejected(const net::HttpRequest& req, int status, const std::str
 
 net::HttpResponse App::Dispatch(net::HttpRequest& req, platform::Context& ctx, std::string* route_label,
                                 std::string* outcome) {
+  if (req.method != "GET" && req.method != "HEAD") return DispatchRoute(req, ctx, route_label, outcome);
+  // A read request authenticates and reads in one snapshot of the store.
+  net::HttpResponse resp;
+  Status st = store_->ReadShared([&](meta::Txn&) -> Status {
+    resp = DispatchRoute(req, ctx, route_label, outcome);
+    return Status::Ok();
+  });
+  if (!st.ok()) {
+    *outcome = CodeName(st.code());
+    return ErrorResponse(st, req.request_id);
+  }
+  return resp;
+}
+
+net::HttpResponse App::DispatchRoute(net::HttpRequest& req, platform::Context& ctx, std::string* route_label,
+                                     std::string* outcome) {
   // Every error answer goes through here, so the audit record gets its code.
   const Route* matched = nullptr;
   auto fail = [&](const Status& st) {

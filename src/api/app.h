@@ -67,6 +67,8 @@ class App {
   // error answer, the error code for the audit record.
   net::HttpResponse Dispatch(net::HttpRequest& req, platform::Context& ctx, std::string* route_label,
                              std::string* outcome);
+  net::HttpResponse DispatchRoute(net::HttpRequest& req, platform::Context& ctx, std::string* route_label,
+                                  std::string* outcome);
 
   std::unique_ptr<meta::Store> store_;
   std::unique_ptr<platform::Authenticator> auth_;

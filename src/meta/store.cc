@@ -53,7 +53,30 @@ Status Store::Read(const TxnFn& fn) { return Run(false, fn); }
 Status Store::Write(const TxnFn& fn) { return Run(true, fn); }
 Status Store::WriteAside(const TxnFn& fn) { return Run(true, fn, true); }
 
+namespace {
+struct SharedRead {
+  const Store* store = nullptr;
+  Txn* txn = nullptr;
+};
+thread_local SharedRead shared_read;
+}  // namespace
+
+Status Store::ReadShared(const TxnFn& fn) {
+  if (shared_read.store == this) return fn(*shared_read.txn);
+  return Run(false, [&](Txn& t) -> Status {
+    struct Reset {
+      ~Reset() { shared_read = SharedRead{}; }
+    } reset;
+    shared_read = SharedRead{this, &t};
+    return fn(t);
+  });
+}
+
 Status Store::Run(bool write, const TxnFn& fn, bool aside) {
+  if (!write && shared_read.store == this) {
+    stats_.read_ok.fetch_add(1, std::memory_order_relaxed);
+    return fn(*shared_read.txn);
+  }
   constexpr int kMaxAttempts = 12;
   auto start = std::chrono::steady_clock::now();
   Status result;

@@ -96,6 +96,10 @@ class Store {
   // other transaction of this server writes. Engines with one writer
   // (SQLite) run it as an ordinary write.
   Status WriteAside(const TxnFn& fn);
+  // Runs `fn` in a read transaction that every Read on this thread joins
+  // until `fn` returns: one snapshot (and one BEGIN/COMMIT) for all of a
+  // request's reads. Writes are not affected.
+  Status ReadShared(const TxnFn& fn);
 
   int schema_version() const { return schema_version_; }
   const StoreStats& stats() const { return stats_; }
