@@ -139,6 +139,47 @@ TEST(Store, WriteAsideDoesNotWaitForTheWriter) {
   EXPECT_EQ(seq, 1);
 }
 
+// Reads inside ReadShared join its transaction: one snapshot for all of them,
+// while writes still commit on their own.
+TEST(Store, ReadSharedGivesNestedReadsOneSnapshot) {
+  auto s = Store::Open(TempDb("shared"), "normal");
+  ASSERT_TRUE(s.ok());
+  Store& store = **s;
+  ASSERT_TRUE(store.Write([](Txn& t) -> Status {
+                     return t.Exec("INSERT INTO audit_head (id, seq, hash) VALUES (9, 1, 'a')").status();
+                   }).ok());
+  auto seq_of_9 = [](Txn& t) -> int64_t {
+    auto r = t.QueryOne("SELECT seq FROM audit_head WHERE id = 9");
+    return r.ok() && *r ? (*r)->Int(0) : -1;
+  };
+  int64_t outer = 0, inner = 0, after = 0;
+  Txn* outer_txn = nullptr;
+  Txn* inner_txn = nullptr;
+  ASSERT_TRUE(store.ReadShared([&](Txn& t) -> Status {
+                     outer_txn = &t;
+                     outer = seq_of_9(t);
+                     // Another thread commits a change after the snapshot was taken.
+                     std::thread([&] {
+                       ASSERT_TRUE(store.Write([](Txn& w) -> Status {
+                                          return w.Exec("UPDATE audit_head SET seq = 2 WHERE id = 9").status();
+                                        }).ok());
+                     }).join();
+                     return store.Read([&](Txn& r) -> Status {
+                       inner_txn = &r;
+                       inner = seq_of_9(r);
+                       return Status::Ok();
+                     });
+                   }).ok());
+  EXPECT_EQ(outer_txn, inner_txn);
+  EXPECT_EQ(outer, 1);
+  EXPECT_EQ(inner, 1);  // the same snapshot
+  ASSERT_TRUE(store.Read([&](Txn& t) -> Status {
+                     after = seq_of_9(t);
+                     return Status::Ok();
+                   }).ok());
+  EXPECT_EQ(after, 2);  // a new read afterwards sees the write
+}
+
 TEST(Store, RefusesNewerSchema) {
   std::string url = TempDb("newer");
   {
