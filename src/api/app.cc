@@ -96,6 +96,7 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, std::string* gene
   std::string blocks_dir = config.Str("fs_blocks_dir");
   if (blocks_dir.empty()) blocks_dir = (std::filesystem::path(config.Str("data_dir")) / "blocks").string();
   if (!config.Str("fs_s3_bucket").empty()) {
+    app->remote_blocks_ = true;
     fs::S3Settings s3;
     s3.endpoint = config.Str("fs_s3_endpoint");
     s3.bucket = config.Str("fs_s3_bucket");
@@ -192,7 +193,7 @@ void App::Shutdown() {
   if (cluster_) cluster_->Stop();
 }
 
-bool App::WantsStream(std::string_view method, std::string_view target) {
+bool App::WantsStream(std::string_view method, std::string_view target) const {
   size_t q = target.find('?');
   std::string_view path = target.substr(0, q), query = q == std::string_view::npos ? "" : target.substr(q + 1);
   auto has = [&](std::string_view kv) {
@@ -210,14 +211,17 @@ bool App::WantsStream(std::string_view method, std::string_view target) {
   // Also on data threads: calls that may run long (recursive deletes, copies,
   // fsck, the collector), so they never hold up an HTTP worker's other
   // connections.
-  // Downloads too: reading blocks may wait on a remote block store (S3), which
-  // must not hold up a worker's other connections.
+  // Downloads too when blocks are remote: reading them may wait on the
+  // network (S3), which must not hold up a worker's other connections. From
+  // local blocks a download is answered on the worker (a small file from its
+  // inline bytes at once; a large one's body is sent by a data thread), which
+  // saves two thread hand-offs per read.
   if (path.rfind("/webhdfs/v1", 0) == 0)
     return (method == "PUT" && has("op=create")) || (method == "POST" && has("op=append")) ||
-           (method == "DELETE" && has("op=delete")) || (method == "GET" && has("op=open"));
+           (method == "DELETE" && has("op=delete")) || (remote_blocks_ && method == "GET" && has("op=open"));
   if (path.rfind("/api/v1/projects/", 0) == 0 && path.find("/datasets/") != std::string_view::npos)
     return method == "PUT" || method == "DELETE" || (method == "POST" && (has("action=append") || has("action=copy"))) ||
-           (method == "GET" && has("action=download"));
+           (remote_blocks_ && method == "GET" && has("action=download"));
   if (method == "POST" && (path == "/api/v1/admin/fsck" || path == "/api/v1/admin/fs/gc")) return true;
   return false;
 }

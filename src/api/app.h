@@ -45,10 +45,11 @@ class App {
   ~App();
 
   net::HttpResponse Handle(net::HttpRequest& request);
-  // Whether a request streams its body (uploads): it is then handled on a
-  // data thread with a body reader instead of a buffered body. Large
-  // downloads are answered with a streamed body instead (Reply::stream).
-  static bool WantsStream(std::string_view method, std::string_view target);
+  // Whether a request is handled on a data thread: uploads (with a body
+  // reader instead of a buffered body), long-running calls, and downloads
+  // when blocks live in a remote block store. Large downloads from local
+  // blocks are answered on the worker with a streamed body (Reply::stream).
+  bool WantsStream(std::string_view method, std::string_view target) const;
   // Audits and counts a request the HTTP server refused before Handle.
   void RecordRejected(const net::HttpRequest& request, int status, const std::string& code);
   // Writes queued audit records; call after the server has drained.
@@ -87,6 +88,7 @@ class App {
   std::mutex collector_mu_;
   std::condition_variable collector_cv_;
   bool collector_stop_ = false;
+  bool remote_blocks_ = false;  // blocks in S3: reads may wait on the network
   std::unique_ptr<Services> services_;
   Metrics metrics_;
   Router router_;

@@ -136,7 +136,7 @@ int main(int argc, char** argv) {
   hops::net::HttpServer server(
       opt, [a](hops::net::HttpRequest& r) { return a->Handle(r); },
       [a](const hops::net::HttpRequest& r, int status, const std::string& code) { a->RecordRejected(r, status, code); },
-      &hops::api::App::WantsStream);
+      [a](std::string_view method, std::string_view target) { return a->WantsStream(method, target); });
   if (auto st = server.Start(); !st.ok()) {
     std::cerr << "hopsd: " << st.message() << "\n";
     return 1;

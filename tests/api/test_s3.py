@@ -5,6 +5,7 @@ work resumes when it is back."""
 import http.server
 import os
 import threading
+import time
 
 import pytest
 import requests
@@ -21,7 +22,7 @@ class FaultProxy:
     signature covers), or answers 500 while `failing` > 0."""
 
     def __init__(self, target):
-        self.target, self.failing, self.seen = target, 0, 0
+        self.target, self.failing, self.seen, self.get_delay = target, 0, 0, 0.0
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -31,6 +32,8 @@ class FaultProxy:
             def handle_one(self):
                 proxy.seen += 1
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.command == "GET" and proxy.get_delay:
+                    time.sleep(proxy.get_delay)
                 if proxy.failing > 0:
                     proxy.failing -= 1
                     self.send_response(500)
@@ -174,3 +177,30 @@ def test_peer_going_away_and_coming_back(tmp_path, s3):
         assert len(list_objects(s3.endpoint, "t/")) == 2
     finally:
         srv.cleanup()
+
+
+def test_a_slow_peer_does_not_hold_up_the_http_worker(tmp_path, s3):
+    # With one HTTP worker, a download waiting on a slow S3 peer runs on a data
+    # thread: the worker keeps answering other requests meanwhile.
+    proxy = FaultProxy(s3.endpoint)
+    srv = Hopsd(data_dir=tmp_path / "d", args=[*hopsd_args(proxy.endpoint, "w/"), "--workers", "1"]).start()
+    try:
+        api = Api(srv.url, "Bearer " + srv.login())
+        assert api.post("/api/v1/projects", json={"name": "slow"}).status_code == 201
+        data = os.urandom(2 * MIB)
+        assert api.put("/api/v1/projects/slow/datasets/Resources/f.bin", data=data).status_code == 201
+        proxy.get_delay = 3.0
+        got = {}
+        t = threading.Thread(target=lambda: got.update(
+            r=api.get("/api/v1/projects/slow/datasets/Resources/f.bin?action=download", timeout=60)))
+        t.start()
+        time.sleep(0.5)
+        t0 = time.monotonic()
+        assert requests.get(srv.url + "/healthz", timeout=10).status_code == 200
+        assert api.get("/api/v1/projects/slow").status_code == 200
+        assert time.monotonic() - t0 < 1.5
+        t.join()
+        assert got["r"].status_code == 200 and got["r"].content == data
+    finally:
+        srv.cleanup()
+        proxy.close()
