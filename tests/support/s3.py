@@ -11,6 +11,7 @@ import time
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 S3RVER = REPO / ".deps" / "s3rver" / "node_modules" / ".bin" / "s3rver"
+GUARD = pathlib.Path(__file__).resolve().parent / "s3rver_guard.js"
 BUCKET = "hops"
 ACCESS_KEY = SECRET_KEY = "S3RVER"
 
@@ -41,8 +42,10 @@ class S3rver:
                                       str(self.port), "--configure-bucket", BUCKET,
                                       *(["--service-endpoint", self.service_endpoint] if self.service_endpoint else [])],
                                      stdout=log, stderr=subprocess.STDOUT,
-                                     # s3rver's continuation tokens use a cipher OpenSSL 3 keeps in its legacy provider
-                                     env=dict(os.environ, NODE_OPTIONS="--openssl-legacy-provider"))
+                                     # s3rver's continuation tokens use a cipher OpenSSL 3 keeps in its legacy provider;
+                                     # the guard works around a race in s3rver (s3rver_guard.js)
+                                     env=dict(os.environ, NODE_PATH=str(S3RVER.parents[1]),
+                                              NODE_OPTIONS=f"--openssl-legacy-provider --require {GUARD}"))
         deadline = time.time() + timeout
         while time.time() < deadline:
             try:
@@ -73,6 +76,10 @@ class S3rver:
         return self.base / "data" / BUCKET / (key + "._S3rver_object")
 
     def cleanup(self):
+        if self.proc and self.proc.poll() is not None:  # it died under the tests: say why
+            import sys
+            log = (self.base / "s3rver.log").read_text(errors="replace")
+            print(f"s3rver exited with {self.proc.returncode}; its log ends:\n{log[-3000:]}", file=sys.stderr)
         self.stop()
         shutil.rmtree(self.base, ignore_errors=True)
 
