@@ -12,7 +12,8 @@ void Name(const std::string& name);
 // the thread is scheduled soon after it becomes runnable and runs in short
 // turns, so threads that serve requests, and work that competes with them
 // for a CPU, interleave finely instead of making each other wait a whole
-// default slice (milliseconds). Older kernels refuse, harmlessly.
+// default slice (milliseconds). Kernels before 6.12 ignore the slice. The
+// thread keeps its nice value; threads not at SCHED_OTHER are left alone.
 void PreferShortSlices();
 
 }  // namespace hops::thread

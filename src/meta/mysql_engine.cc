@@ -74,8 +74,11 @@ Result<Target> ParseUrl(const std::string& url) {
       start = amp == std::string::npos ? query.size() : amp + 1;
       auto eq = kv.find('=');
       std::string key = kv.substr(0, eq), value = eq == std::string::npos ? "" : kv.substr(eq + 1);
+      for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       if (key == "pool") {
-        t.pool = std::atoi(value.c_str());
+        t.pool = value.empty() || value.size() > 3 || value.find_first_not_of("0123456789") != std::string::npos
+                     ? 0
+                     : std::atoi(value.c_str());
         if (t.pool < 1 || t.pool > 256) return bad("pool must be 1 to 256");
       } else if (key == "engine") {
         for (char& c : value) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -89,7 +92,10 @@ Result<Target> ParseUrl(const std::string& url) {
         return bad("unknown option '" + key + "'; options are pool, engine, locking");
       }
     }
-    if (t.engine == "NDBCLUSTER" && !locking_given) t.share_locks = true;  // NDB offers READ COMMITTED only
+    if (t.engine == "NDBCLUSTER") {  // NDB offers READ COMMITTED only: its writers need the shared locks
+      if (locking_given && !t.share_locks) return bad("engine=NDBCLUSTER needs locking=share");
+      t.share_locks = true;
+    }
   }
   auto at = rest.rfind('@');
   if (at == std::string::npos) return bad("no USER@");
@@ -359,6 +365,7 @@ class MyTxn : public Txn {
 
 class MysqlStore : public Store {
  public:
+  enum Mode { kReader, kWriter, kAside };
   explicit MysqlStore(Target t) : t_(std::move(t)) {
     for (int i = 0; i < t_.pool; ++i) idle_.push_back(std::make_unique<Conn>());
   }
@@ -384,11 +391,12 @@ class MysqlStore : public Store {
  protected:
   class Handle : public TxnHandle {
    public:
-    Handle(MysqlStore& s, std::unique_ptr<Conn> c, bool write, std::unique_lock<std::mutex> writer)
-        : s_(s), c_(std::move(c)), txn_(*c_, write, s.dialect_, s.t_.share_locks), writer_(std::move(writer)) {}
+    Handle(MysqlStore& s, std::unique_ptr<Conn> c, Mode mode, std::unique_lock<std::mutex> slot)
+        : s_(s), c_(std::move(c)), mode_(mode), txn_(*c_, mode != kReader, s.dialect_, s.t_.share_locks),
+          slot_(std::move(slot)) {}
     ~Handle() override {
       if (!done_) Rollback();
-      s_.Release(std::move(c_), writer_.owns_lock());  // before writer_ unlocks
+      s_.Release(std::move(c_), mode_);  // before slot_ unlocks
     }
     Txn& txn() override { return txn_; }
     Status Commit() override {
@@ -399,6 +407,7 @@ class MysqlStore : public Store {
       done_ = true;
       bool transient = false;
       Status st = c_->Run("COMMIT", {}, &transient);
+      if (!st.ok() && !c_->open() && mode_ == kReader) return Status::Ok();  // a read has nothing to commit
       if (!st.ok() && !c_->open()) {
         // The connection went during COMMIT: the server may have committed.
         // Never run the transaction again.
@@ -420,20 +429,20 @@ class MysqlStore : public Store {
    private:
     MysqlStore& s_;
     std::unique_ptr<Conn> c_;
+    Mode mode_;
     MyTxn txn_;
-    std::unique_lock<std::mutex> writer_;  // held by write transactions until they end
+    std::unique_lock<std::mutex> slot_;  // the writer's or the aside connection's, held until the transaction ends
     bool done_ = false;
   };
 
   Result<std::unique_ptr<TxnHandle>> Begin(bool write) override { return Start(write ? kWriter : kReader); }
-  // A write on a pooled connection, beside the writer (READ COMMITTED, for
-  // rows only this server writes): a heartbeat never waits behind a long
-  // write transaction, so a busy server is not taken for a dead one.
+  // A write on a connection of its own, beside the writer and the readers'
+  // pool (READ COMMITTED, for rows only this server writes): a heartbeat
+  // never waits behind a long write transaction or for a pooled connection,
+  // so a busy server is not taken for a dead one.
   Result<std::unique_ptr<TxnHandle>> BeginAside() override { return Start(kAside); }
 
-  enum Mode { kReader, kWriter, kAside };
   Result<std::unique_ptr<TxnHandle>> Start(Mode mode) {
-    const bool write = mode != kReader;
     // One write transaction at a time per process, as with SQLite, on one
     // writer connection whose session is SERIALIZABLE (InnoDB then locks what
     // a write transaction reads, as SQLite's single writer did): this server's
@@ -441,17 +450,20 @@ class MysqlStore : public Store {
     // counters, a directory's entry count). Servers sharing the store still
     // write concurrently; InnoDB's locks and the retries order them. Readers
     // come from the pool, REPEATABLE READ, each on a consistent snapshot.
-    std::unique_lock<std::mutex> writer(write_mu_, std::defer_lock);
+    std::unique_lock<std::mutex> slot;
     std::unique_ptr<Conn> c;
     if (mode == kWriter) {
-      writer.lock();
+      slot = std::unique_lock(write_mu_);
       c = std::move(writer_conn_);
+    } else if (mode == kAside) {
+      slot = std::unique_lock(aside_mu_);
+      c = std::move(aside_conn_);
     } else {
       c = Take();
     }
-    const char* isolation = mode != kWriter ? "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"
-                            : t_.share_locks ? "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"
-                                             : "SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE";
+    const char* isolation = mode == kReader ? "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"
+                            : mode == kAside || t_.share_locks ? "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"
+                                                               : "SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE";
     const char* start = mode == kReader ? "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"
                                         : "START TRANSACTION";
     bool transient = false;
@@ -462,16 +474,14 @@ class MysqlStore : public Store {
         if (st.ok()) st = c->Run(isolation, {}, &transient);
         if (!st.ok()) break;
       }
-      // The pooled session stays REPEATABLE READ: this applies to the next transaction only.
-      if (mode == kAside) st = c->Run("SET TRANSACTION ISOLATION LEVEL READ COMMITTED", {}, &transient);
-      if (st.ok()) st = c->Run(start, {}, &transient);
+      st = c->Run(start, {}, &transient);
       if (st.ok() || c->open()) break;
     }
     if (!st.ok()) {
-      Release(std::move(c), mode == kWriter);
+      Release(std::move(c), mode);
       return st;
     }
-    return std::unique_ptr<TxnHandle>(new Handle(*this, std::move(c), write, std::move(writer)));
+    return std::unique_ptr<TxnHandle>(new Handle(*this, std::move(c), mode, std::move(slot)));
   }
 
   // A named lock on a connection of its own, held while migrating.
@@ -505,9 +515,10 @@ class MysqlStore : public Store {
 
  private:
   std::unique_ptr<Conn> schema_conn_;
-  // Back to the pool, or (the writer, with write_mu_ held) to the writer slot.
-  void Release(std::unique_ptr<Conn> c, bool writer) {
-    if (writer) writer_conn_ = std::move(c);
+  // Back to the pool, or (with its mutex held) to the writer's or the aside slot.
+  void Release(std::unique_ptr<Conn> c, Mode mode) {
+    if (mode == kWriter) writer_conn_ = std::move(c);
+    else if (mode == kAside) aside_conn_ = std::move(c);
     else Give(std::move(c));
   }
   std::unique_ptr<Conn> Take() {
@@ -530,6 +541,8 @@ class MysqlStore : public Store {
                    " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin", true};
   std::mutex write_mu_;
   std::unique_ptr<Conn> writer_conn_ = std::make_unique<Conn>();  // guarded by write_mu_
+  std::mutex aside_mu_;
+  std::unique_ptr<Conn> aside_conn_ = std::make_unique<Conn>();  // guarded by aside_mu_
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Conn>> idle_;

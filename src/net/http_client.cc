@@ -125,7 +125,9 @@ Result<HttpResponse> Connected(const Endpoint& ep, const ClientOptions& opt, Fn&
     tcp::resolver resolver(ioc);
     // Names under .localhost are loopback (RFC 6761, section 6.3), as curl
     // and browsers treat them; the resolver library does not know them.
-    const bool loopback_name = ep.host.size() > 10 && ep.host.ends_with(".localhost");
+    std::string host = ep.host;
+    for (char& ch : host) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const bool loopback_name = host.size() > 10 && host.ends_with(".localhost");
     auto results = resolver.resolve(loopback_name ? std::string("localhost") : ep.host, ep.port);
     if (!ep.tls) {
       beast::tcp_stream stream(ioc);

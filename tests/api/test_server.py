@@ -237,16 +237,22 @@ def test_threads_are_named_and_request_threads_get_short_slices(tmp_path):
     srv = Hopsd(data_dir=tmp_path / "d", args=["--workers", "2"]).start()
     try:
         tasks = pathlib.Path(f"/proc/{srv.proc.pid}/task")
-        names = {t.name: (t / "comm").read_text().strip() for t in tasks.iterdir()}
+        deadline = time.time() + 5
+        while True:  # the threads name themselves as they start
+            names = {t.name: (t / "comm").read_text().strip() for t in tasks.iterdir()}
+            if {"hops-http-1", "hops-audit"} <= set(names.values()) or time.time() > deadline:
+                break
+            time.sleep(0.05)
         assert names[str(srv.proc.pid)] == "hopsd"
         assert "hops-http-1" in names.values() and "hops-audit" in names.values()
         slices = {}
         for tid, name in names.items():
-            for line in (tasks / tid / "sched").read_text().splitlines():
+            sched = tasks / tid / "sched"  # absent without CONFIG_SCHED_DEBUG
+            for line in (sched.read_text().splitlines() if sched.exists() else []):
                 if line.startswith("se.slice"):
                     slices[name] = int(line.split(":")[1])
         major, minor = (int(x) for x in os.uname().release.split(".")[:2])
-        if (major, minor) >= (6, 12):  # custom slices (sched_setattr's sched_runtime) since Linux 6.12
+        if (major, minor) >= (6, 12) and slices:  # custom slices (sched_setattr's sched_runtime) since Linux 6.12
             assert slices["hops-http-1"] == slices["hops-audit"] == 100000, slices
     finally:
         srv.cleanup()

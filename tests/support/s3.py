@@ -43,7 +43,7 @@ class S3rver:
                                       *(["--service-endpoint", self.service_endpoint] if self.service_endpoint else [])],
                                      stdout=log, stderr=subprocess.STDOUT,
                                      # s3rver's continuation tokens use a cipher OpenSSL 3 keeps in its legacy provider;
-                                     # the guard works around a race in s3rver (s3rver_guard.js)
+                                     # the guard closes a race in s3rver (s3rver_guard.js)
                                      env=dict(os.environ, NODE_PATH=str(S3RVER.parents[1]),
                                               NODE_OPTIONS=f"--openssl-legacy-provider --require {GUARD}"))
         deadline = time.time() + timeout

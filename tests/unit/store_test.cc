@@ -262,7 +262,8 @@ TEST(Migrations, RenderDdlPerDialect) {
 
 TEST(Store, MysqlUrlOptionsAreChecked) {
   for (const char* url : {"mysql://u@h:3306/db?engine=MyISAM", "mysql://u@h:3306/db?locking=none",
-                          "mysql://u@h:3306/db?pool=0", "mysql://u@h:3306/db?bogus=1"}) {
+                          "mysql://u@h:3306/db?pool=0", "mysql://u@h:3306/db?bogus=1", "mysql://u@h:3306/db?pool=16abc",
+                          "mysql://u@h:3306/db?engine=NDBCLUSTER&locking=serializable"}) {
     auto s = Store::Open(url);
     ASSERT_FALSE(s.ok()) << url;
     EXPECT_EQ(s.status().code(), Code::kInvalidArgument) << url << ": " << s.status().ToString();
