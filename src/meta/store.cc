@@ -64,9 +64,10 @@ thread_local SharedRead shared_read;
 Status Store::ReadShared(const TxnFn& fn) {
   if (shared_read.store == this) return fn(*shared_read.txn);
   return Run(false, [&](Txn& t) -> Status {
-    struct Reset {
-      ~Reset() { shared_read = SharedRead{}; }
-    } reset;
+    struct Restore {
+      SharedRead previous = shared_read;
+      ~Restore() { shared_read = previous; }
+    } restore;
     shared_read = SharedRead{this, &t};
     return fn(t);
   });
