@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 
@@ -280,9 +282,13 @@ net::HttpResponse App::Dispatch(net::HttpRequest& req, platform::Context& ctx, s
   // checkpoint. Not on MySQL, where the snapshot would hold a pooled
   // connection for the whole request (and begin before the CRL cache's lock).
   const std::string_view target = req.target;
+  auto mentions = [&](std::string_view word) {  // case-insensitive, as WebHDFS op names are
+    return std::search(target.begin(), target.end(), word.begin(), word.end(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+           }) != target.end();
+  };
   const bool shared = (req.method == "GET" || req.method == "HEAD") && store_->dialect().name == "sqlite" &&
-                      target.find("action=checksum") == std::string_view::npos &&
-                      target.find("op=GETFILECHECKSUM") == std::string_view::npos;
+                      !mentions("action=checksum") && !mentions("op=getfilechecksum");
   if (!shared) return DispatchRoute(req, ctx, route_label, outcome);
   net::HttpResponse resp;
   Status st = store_->ReadShared([&](meta::Txn&) -> Status {
