@@ -4,9 +4,11 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -35,11 +37,18 @@ class Conn {
     // the file grows under concurrent writers and every reader remaps.)
     pragmas += "PRAGMA cache_size=-16384;";
     if (reader) pragmas += "PRAGMA query_only=1;";
-    char* err = nullptr;
-    if (sqlite3_exec(c->db_, pragmas.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string m = err ? err : "unknown";
+    // Switching a new file to WAL takes an exclusive lock without waiting on
+    // the busy handler: servers opening one new store together retry.
+    for (int attempt = 0;; ++attempt) {
+      char* err = nullptr;
+      int rc = sqlite3_exec(c->db_, pragmas.c_str(), nullptr, nullptr, &err);
+      if (rc == SQLITE_OK) break;
+      std::string m = err ? err : sqlite3_errstr(rc);
       sqlite3_free(err);
-      return Unavailable("cannot configure store '" + path + "': " + m);
+      const int base = rc & 0xff;
+      if ((base != SQLITE_BUSY && base != SQLITE_LOCKED) || attempt >= 200)
+        return Unavailable("cannot configure store '" + path + "': " + m);
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
     return c;
   }
