@@ -195,21 +195,27 @@ void App::Shutdown() {
   if (cluster_) cluster_->Stop();
 }
 
-bool App::WantsStream(std::string_view method, std::string_view target) const {
+namespace {
+// Whether the request target's query has the pair `kv` (e.g. "op=open"),
+// compared case-insensitively, as WebHDFS op names are.
+bool QueryHas(std::string_view target, std::string_view kv) {
   size_t q = target.find('?');
-  std::string_view path = target.substr(0, q), query = q == std::string_view::npos ? "" : target.substr(q + 1);
-  auto has = [&](std::string_view kv) {
-    // Case-insensitive search for a key=value pair in the raw query.
-    for (size_t i = 0; i + kv.size() <= query.size(); ++i) {
-      if ((i == 0 || query[i - 1] == '&') &&
-          std::equal(kv.begin(), kv.end(), query.begin() + static_cast<std::ptrdiff_t>(i), [](char a, char b) {
-            return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-          }) &&
-          (i + kv.size() == query.size() || query[i + kv.size()] == '&'))
-        return true;
-    }
-    return false;
-  };
+  std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
+  for (size_t i = 0; i + kv.size() <= query.size(); ++i) {
+    if ((i == 0 || query[i - 1] == '&') &&
+        std::equal(kv.begin(), kv.end(), query.begin() + static_cast<std::ptrdiff_t>(i), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+        }) &&
+        (i + kv.size() == query.size() || query[i + kv.size()] == '&'))
+      return true;
+  }
+  return false;
+}
+}  // namespace
+
+bool App::WantsStream(std::string_view method, std::string_view target) const {
+  std::string_view path = target.substr(0, target.find('?'));
+  auto has = [&](std::string_view kv) { return QueryHas(target, kv); };
   // Also on data threads: calls that may run long (recursive deletes, copies,
   // fsck, the collector), so they never hold up an HTTP worker's other
   // connections.
@@ -276,22 +282,15 @@ void App::RecordRejected(const net::HttpRequest& req, int status, const std::str
 
 net::HttpResponse App::Dispatch(net::HttpRequest& req, platform::Context& ctx, std::string* route_label,
                                 std::string* outcome) {
-  // On the embedded store, a read request authenticates and reads in one
-  // snapshot: one BEGIN/COMMIT instead of one per lookup. Not for calls that
-  // read whole files (checksums): an open snapshot holds back the WAL's
-  // checkpoint. Not on MySQL, where the snapshot would hold a pooled
-  // connection for the whole request (and begin before the CRL cache's lock).
+  // A read request authenticates and reads in one snapshot (Store::ReadShared):
+  // one BEGIN/COMMIT instead of one per lookup. Not for calls that read whole
+  // files (checksums): an open snapshot holds back SQLite's WAL checkpoint.
   const std::string_view target = req.target;
-  auto mentions = [&](std::string_view word) {  // case-insensitive, as WebHDFS op names are
-    return std::search(target.begin(), target.end(), word.begin(), word.end(), [](char a, char b) {
-             return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-           }) != target.end();
-  };
-  const bool shared = (req.method == "GET" || req.method == "HEAD") && store_->dialect().name == "sqlite" &&
-                      !mentions("action=checksum") && !mentions("op=getfilechecksum");
+  const bool shared = (req.method == "GET" || req.method == "HEAD") && !QueryHas(target, "action=checksum") &&
+                      !QueryHas(target, "op=getfilechecksum");
   if (!shared) return DispatchRoute(req, ctx, route_label, outcome);
   net::HttpResponse resp;
-  Status st = store_->ReadShared([&](meta::Txn&) -> Status {
+  Status st = store_->ReadShared([&]() -> Status {
     *route_label = "unmatched";  // as for a first attempt, should the store run this again
     *outcome = "OK";
     resp = DispatchRoute(req, ctx, route_label, outcome);

@@ -441,6 +441,10 @@ class MysqlStore : public Store {
   // never waits behind a long write transaction or for a pooled connection,
   // so a busy server is not taken for a dead one.
   Result<std::unique_ptr<TxnHandle>> BeginAside() override { return Start(kAside); }
+  // A shared read would hold a pooled connection for a whole request, which
+  // a request that also writes (waiting for the writer) can turn into a
+  // deadlock once the pool is exhausted.
+  bool shares_reads() const override { return false; }
 
   Result<std::unique_ptr<TxnHandle>> Start(Mode mode) {
     // One write transaction at a time per process, as with SQLite, on one

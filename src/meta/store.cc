@@ -61,15 +61,15 @@ struct SharedRead {
 thread_local SharedRead shared_read;
 }  // namespace
 
-Status Store::ReadShared(const TxnFn& fn) {
-  if (shared_read.store == this) return fn(*shared_read.txn);
+Status Store::ReadShared(const std::function<Status()>& fn) {
+  if (shared_read.store == this || !shares_reads()) return fn();
   return Run(false, [&](Txn& t) -> Status {
     struct Restore {
       SharedRead previous = shared_read;
       ~Restore() { shared_read = previous; }
     } restore;
     shared_read = SharedRead{this, &t};
-    return fn(t);
+    return fn();
   });
 }
 

@@ -96,10 +96,11 @@ class Store {
   // other transaction of this server writes. Engines with one writer
   // (SQLite) run it as an ordinary write.
   Status WriteAside(const TxnFn& fn);
-  // Runs `fn` in a read transaction that every Read on this thread joins
+  // Runs `fn` so that every Read on this thread joins one read transaction
   // until `fn` returns: one snapshot (and one BEGIN/COMMIT) for all of a
-  // request's reads. Writes are not affected.
-  Status ReadShared(const TxnFn& fn);
+  // request's reads. Writes are not affected. Engines where an open
+  // transaction is costly to hold (shares_reads() false) just run `fn`.
+  Status ReadShared(const std::function<Status()>& fn);
 
   int schema_version() const { return schema_version_; }
   const StoreStats& stats() const { return stats_; }
@@ -120,6 +121,9 @@ class Store {
   // Held around migrations, so that servers starting together on one store
   // migrate it one after the other (engines without transactional DDL need it).
   virtual Status LockSchema() { return Status::Ok(); }
+  // Whether ReadShared holds one transaction open: not on engines where that
+  // would hold a pooled connection (and a read view) for a whole request.
+  virtual bool shares_reads() const { return true; }
   virtual void UnlockSchema() {}
   Status Run(bool write, const TxnFn& fn, bool aside = false);
   void set_schema_version(int v) { schema_version_ = v; }
