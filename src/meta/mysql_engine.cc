@@ -36,9 +36,11 @@ struct Target {
   bool share_locks = false;
 };
 
+bool IsMariaDb(MYSQL* db) { return std::strstr(mysql_get_server_info(db), "MariaDB") != nullptr; }
+
 // Byte-wise names without padding: MariaDB and MySQL 8 name that collation differently.
 const char* BinaryCollation(MYSQL* db) {
-  return std::strstr(mysql_get_server_info(db), "MariaDB") ? "utf8mb4_nopad_bin" : "utf8mb4_0900_bin";
+  return IsMariaDb(db) ? "utf8mb4_nopad_bin" : "utf8mb4_0900_bin";
 }
 
 std::string PercentDecode(const std::string& s) {
@@ -376,10 +378,9 @@ class MysqlStore : public Store {
     auto c = Take();
     Status st = c->Connect(t_, 0);
     if (st.ok()) {
-      const bool mariadb = std::strstr(mysql_get_server_info(c->db()), "MariaDB") != nullptr;
       dialect_.table_options =
           " ENGINE=" + t_.engine + " DEFAULT CHARSET=utf8mb4 COLLATE=" + BinaryCollation(c->db());
-      dialect_.ddl_if_not_exists = mariadb;
+      dialect_.ddl_if_not_exists = IsMariaDb(c->db());
       log::Info("store.mysql", {{"server", mysql_get_server_info(c->db())},
                                 {"engine", t_.engine},
                                 {"write_isolation", t_.share_locks ? "read committed + shared locks" : "serializable"}});
