@@ -136,21 +136,31 @@ cp "$HOPSD" "$TMP/hopsd"
 # --- 1. hopsd ---------------------------------------------------------------
 export HOPS_ADMIN_PASSWORD="bench-$("$PY" -c 'import secrets; print(secrets.token_hex(12))')"
 mkdir -p "$TMP/hops"
-# Starts hopsd on $TMP/hops with extra flags; sets HOPSD_PID, HOPSD_ADDR, HOPSD_PORT.
-start_hopsd() {
-    rm -f "$TMP/hops/hopsd.addr"
-    ${SERVER_CPU[@]+"${SERVER_CPU[@]}"} "$TMP/hopsd" --listen 127.0.0.1:0 --data-dir "$TMP/hops" --store-sync normal \
-        "$@" $HOPSD_ARGS >>"$TMP/hopsd.log" 2>&1 &
-    HOPSD_PID=$!
+# Starts hopsd on data dir $1, logging to $2, with extra flags; waits until
+# it answers; sets LAUNCH_PID and LAUNCH_ADDR (host:port).
+launch_hopsd() {
+    local dir="$1" log="$2"
+    shift 2
+    mkdir -p "$dir"
+    rm -f "$dir/hopsd.addr"
+    ${SERVER_CPU[@]+"${SERVER_CPU[@]}"} "$TMP/hopsd" --listen 127.0.0.1:0 --data-dir "$dir" --store-sync normal \
+        "$@" $HOPSD_ARGS >>"$log" 2>&1 &
+    LAUNCH_PID=$!
     for i in $(seq 1 300); do
-        [[ -s "$TMP/hops/hopsd.addr" ]] && break
-        kill -0 "$HOPSD_PID" 2>/dev/null || die "hopsd exited during startup"
+        [[ -s "$dir/hopsd.addr" ]] && break
+        kill -0 "$LAUNCH_PID" 2>/dev/null || die "hopsd exited during startup: $(tail -3 "$log")"
         sleep 0.1
     done
-    [[ -s "$TMP/hops/hopsd.addr" ]] || die "hopsd wrote no $TMP/hops/hopsd.addr within 30 s"
-    HOPSD_ADDR="$(tr -d '[:space:]' <"$TMP/hops/hopsd.addr")"
+    [[ -s "$dir/hopsd.addr" ]] || die "hopsd wrote no $dir/hopsd.addr within 30 s"
+    LAUNCH_ADDR="$(tr -d '[:space:]' <"$dir/hopsd.addr")"
+    wait_port "${LAUNCH_ADDR##*:}" hopsd "$LAUNCH_PID"
+}
+# Starts hopsd on $TMP/hops with extra flags; sets HOPSD_PID, HOPSD_ADDR, HOPSD_PORT.
+start_hopsd() {
+    launch_hopsd "$TMP/hops" "$TMP/hopsd.log" "$@"
+    HOPSD_PID="$LAUNCH_PID"
+    HOPSD_ADDR="$LAUNCH_ADDR"
     HOPSD_PORT="${HOPSD_ADDR##*:}"
-    wait_port "$HOPSD_PORT" hopsd "$HOPSD_PID"
 }
 start_hopsd --plain-http
 HOPSD_URL="http://$HOPSD_ADDR"
@@ -362,17 +372,9 @@ if [[ "$MYSQL" == 1 ]]; then
     SHARED=(--plain-http --store "mysql://root@127.0.0.1:$MY_PORT/hopsbench" --pki-dir "$TMP/shared-pki"
             --fs-blocks-dir "$TMP/shared-blocks")
     start_on() { # data_dir -> sets ON_PID, ON_URL
-        mkdir -p "$1"
-        ${SERVER_CPU[@]+"${SERVER_CPU[@]}"} "$TMP/hopsd" --listen 127.0.0.1:0 --data-dir "$1" --store-sync normal \
-            "${SHARED[@]}" $HOPSD_ARGS >>"$1.log" 2>&1 &
-        ON_PID=$!
-        for i in $(seq 1 300); do
-            [[ -s "$1/hopsd.addr" ]] && break
-            kill -0 "$ON_PID" 2>/dev/null || die "hopsd on MariaDB exited during startup: $(tail -3 "$1.log")"
-            sleep 0.1
-        done
-        ON_URL="http://$(tr -d '[:space:]' <"$1/hopsd.addr")"
-        wait_port "${ON_URL##*:}" hopsd "$ON_PID"
+        launch_hopsd "$1" "$1.log" "${SHARED[@]}"
+        ON_PID="$LAUNCH_PID"
+        ON_URL="http://$LAUNCH_ADDR"
     }
     export HOPS_ADMIN_PASSWORD="bench-$("$PY" -c 'import secrets; print(secrets.token_hex(12))')"
     start_on "$TMP/myA"; A_PID="$ON_PID"; A_URL="$ON_URL"
