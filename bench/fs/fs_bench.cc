@@ -349,18 +349,21 @@ int InProcess(int argc, char** argv) {
       if (!r.ok() && ++st.errors < 5) std::fprintf(stderr, "%s: %s\n", kMix[op].name, r.ToString().c_str());
     }
   };
-  {
+  // --mix 0 leaves out the mix; --single 0 the single-operation passes.
+  const std::string mix = Arg(argc, argv, "mix", "1"), single = Arg(argc, argv, "single", "1");
+  if (mix == "1") {
     Stats st;
     double el = RunFor(threads, seconds, st, hops_op);
     Report("hopsfs in-process mix, " + std::to_string(threads) + " threads,", st, el);
   }
 
   // Single-operation passes, one thread each kind (NNThroughputBenchmark style).
-  if (Arg(argc, argv, "single", "1") == "1") {
+  if (single != "0") {
     std::printf("single-operation passes (%d threads, %.0f s each):\n", threads, seconds / 2);
     std::printf("  %-16s %10s\n", "operation", "ops/s");
     for (auto [label, kind] : {std::pair{"create", 4}, std::pair{"mkdir", 10}, std::pair{"stat_file", 1},
                                std::pair{"list_dir", 2}, std::pair{"rename", 5}, std::pair{"delete", 6}}) {
+      if (single != "1" && single != label) continue;  // --single NAME runs one pass
       std::atomic<int64_t> n{0};
       Stats st;
       // rename and delete work on files created here first.

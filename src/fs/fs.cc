@@ -55,44 +55,31 @@ const std::string& MembershipSql() {
 
 Inode InodeFrom(const meta::Row& r) {
   Inode n;
-  n.id = r.Int(0);
-  n.parent_id = r.Int(1);
-  n.name = r.Str(2);
-  n.dir = r.Int(3) != 0;
-  n.owner = r.Str(4);
-  n.group = r.Str(5);
-  n.perm = static_cast<int>(r.Int(6));
-  n.size = r.Int(7);
-  n.mtime_ms = r.Int(8);
-  n.atime_ms = r.Int(9);
-  n.block_size = r.Int(10);
-  n.replication = static_cast<int>(r.Int(11));
-  n.inline_data = r.Int(12) != 0;
-  n.created_by = r.Int(13);
-  n.children = r.Int(14);
-  n.tracks = r.Int(15) != 0;
-  n.ns_quota = r.Int(16);
-  n.ds_quota = r.Int(17);
-  n.ns_used = r.Int(18);
-  n.ds_used = r.Int(19);
-  n.prov = static_cast<int>(r.Int(20));
-  n.subtree_lock = r.Str(21);
+  FillInode(r, kFullRow, n);
   return n;
 }
 
-Result<std::optional<Inode>> ChildOf(meta::Txn& t, int64_t parent, const std::string& name) {
-  HOPS_ASSIGN_OR_RETURN(
-      auto row, t.QueryOne(ChildSql(),
-                           {parent, name}));
-  if (!row) return std::optional<Inode>{};
-  return std::optional<Inode>{InodeFrom(*row)};
+Inode InodeFrom(const meta::RowView& r) {
+  Inode n;
+  FillInode(r, kFullRow, n);
+  return n;
 }
 
-Result<std::optional<Inode>> InodeById(meta::Txn& t, int64_t id) {
-  HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne(ByIdSql(), {id}));
-  if (!row) return std::optional<Inode>{};
-  return std::optional<Inode>{InodeFrom(*row)};
+// The inode a query returns (its first row, read in place), or nullopt.
+Result<std::optional<Inode>> OneInode(meta::Txn& t, const std::string& sql, const meta::Params& params) {
+  std::optional<Inode> out;
+  HOPS_RETURN_IF_ERROR(t.ForEach(sql, params, [&](const meta::RowView& row) {
+    if (!out) out = InodeFrom(row);
+    return Status::Ok();
+  }));
+  return out;
 }
+
+Result<std::optional<Inode>> ChildOf(meta::Txn& t, int64_t parent, const std::string& name) {
+  return OneInode(t, ChildSql(), {parent, name});
+}
+
+Result<std::optional<Inode>> InodeById(meta::Txn& t, int64_t id) { return OneInode(t, ByIdSql(), {id}); }
 
 Result<Totals> SubtreeTotals(meta::Txn& t, int64_t id) {
   HOPS_ASSIGN_OR_RETURN(auto row,
@@ -218,17 +205,23 @@ Result<FsService::Resolved> FsService::Resolve(meta::Txn& t, Caller& c, const Pa
     return PermissionDenied("a project certificate reaches only /Projects/" + c.ctx.who.only_project);
   if (p.size() >= 2 && p[0] == "Projects") {
     // Membership, the project's root directory and the namespace epoch in one query.
-    HOPS_ASSIGN_OR_RETURN(auto row,
-                          t.QueryOne(MembershipSql(),
-                                     {c.ctx.who.user_id, services::Lower(p[1])}));
-    if (!row || row->Str(23) != p[1] || row->IsNull(24) || !c.ctx.who.Reaches(row->Int(22)))
-      return NoSuchPath(JoinPath(p));
-    r.project_id = row->Int(22);
-    r.project = r.caller_project = row->Str(23);
-    r.role = row->Str(24);
-    epoch = row->Int(25);
+    bool member = false;
+    HOPS_RETURN_IF_ERROR(t.ForEach(MembershipSql(), {c.ctx.who.user_id, services::Lower(p[1])},
+                                   [&](const meta::RowView& row) {
+                                     if (member || row.Str(23) != p[1] || row.IsNull(24) ||
+                                         !c.ctx.who.Reaches(row.Int(22)))
+                                       return Status::Ok();
+                                     member = true;
+                                     r.project_id = row.Int(22);
+                                     r.project.assign(row.Str(23));
+                                     r.role.assign(row.Str(24));
+                                     epoch = row.Int(25);
+                                     if (!row.IsNull(0)) project_root = InodeFrom(row);
+                                     return Status::Ok();
+                                   }));
+    if (!member) return NoSuchPath(JoinPath(p));
+    r.caller_project = r.project;
     c.ctx.req.project = r.project;
-    if (!row->IsNull(0)) project_root = InodeFrom(*row);
     if (p.size() >= 3) {
       size_t sep = p[2].find("::");
       if (sep != std::string::npos) {
@@ -283,11 +276,11 @@ Result<FsService::Resolved> FsService::Resolve(meta::Txn& t, Caller& c, const Pa
       static const std::string kSql = std::string("SELECT ") + kInodeColsI +
                                       ", d.data FROM inodes i LEFT JOIN fs_inline d ON d.inode_id = i.id "
                                       "WHERE i.parent_id = ? AND i.name = ?";
-      HOPS_ASSIGN_OR_RETURN(auto row, t.QueryOne(kSql, {r.chain.back().id, r.real[i]}));
-      if (row) {
-        child = InodeFrom(*row);
-        if (!row->IsNull(kInodeColCount)) *inline_out = row->Str(kInodeColCount);
-      }
+      HOPS_RETURN_IF_ERROR(t.ForEach(kSql, {r.chain.back().id, r.real[i]}, [&](const meta::RowView& row) {
+        child = InodeFrom(row);
+        if (!row.IsNull(kInodeColCount)) inline_out->emplace(row.Str(kInodeColCount));
+        return Status::Ok();
+      }));
     } else {
       HOPS_ASSIGN_OR_RETURN(child, ChildOf(t, r.chain.back().id, r.real[i]));
     }
@@ -396,14 +389,18 @@ Result<services::Page<FileStatus>> FsService::List(Caller& c, const Path& p, con
         items.push_back(StatusOf(n, n.name, ""));
       }
     } else {
-      HOPS_ASSIGN_OR_RETURN(auto rows,
-                            t.Query(std::string("SELECT ") + kInodeCols +
-                                        " FROM inodes WHERE parent_id = ? AND name > ? ORDER BY name LIMIT ?",
-                                    {d.id, page.after, want}));
-      for (const auto& row : rows) {
-        Inode n = InodeFrom(row);
-        items.push_back(StatusOf(n, n.name, r.share));
-      }
+      // The page is read in place into its entries: no row is collected first.
+      static const std::string kSql = "SELECT " HOPS_LISTED_COLS(
+          "") " FROM inodes WHERE parent_id = ? AND name > ? ORDER BY name LIMIT ?";
+      items.reserve(static_cast<size_t>(std::min<int64_t>(want, 1001)));
+      HOPS_RETURN_IF_ERROR(t.ForEach(kSql, {d.id, page.after, want}, [&](const meta::RowView& row) {
+        FileStatus& st = items.emplace_back();
+        FillInode(row, kListedRow, st.inode);
+        st.inode.parent_id = d.id;
+        st.name = st.inode.name;
+        st.share = r.share;
+        return Status::Ok();
+      }));
       if (r.real.size() == 2 && r.share.empty()) {
         // A project root also shows the datasets shared with it and accepted.
         HOPS_ASSIGN_OR_RETURN(auto rows2, t.Query(std::string("SELECT ") + kInodeColsI +

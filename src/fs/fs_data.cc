@@ -139,6 +139,22 @@ Result<FileStatus> FsService::Write(Caller& c, const Path& p, WriteMode mode, st
     return InvalidArgument("files live inside a dataset: /Projects/<project>/<dataset>/<name>");
   HOPS_RETURN_IF_ERROR(ValidateNewPath(p));
   if (perm && (*perm < 0 || *perm > 07777)) return InvalidArgument("permission must be octal 0 to 7777");
+  const size_t inline_max = static_cast<size_t>(settings_.inline_max);
+  std::string buf(kChunk, '\0');
+  // A new or replaced file's first bytes are read before any lookup: a body
+  // that ends within the inline limit is published in one write transaction,
+  // which checks existence, permission and quota itself.
+  std::string early;
+  if (mode != WriteMode::kAppend) {
+    // A body cut short is audited against the path it was meant for.
+    if (c.ctx.req.project.empty()) c.ctx.req.project = p[1];
+    if (c.ctx.req.target.empty()) c.ctx.req.target = JoinPath(p).substr(0, 512);
+    while (early.size() <= inline_max) {
+      HOPS_ASSIGN_OR_RETURN(size_t n, src(buf.data(), std::min(buf.size(), inline_max + 1 - early.size() + 1)));
+      if (n == 0) return PublishWrite(c, p, mode, perm, static_cast<int64_t>(early.size()), &early, {}, std::nullopt);
+      early.append(buf.data(), n);
+    }
+  }
   std::optional<Expect> expect;
   std::string head;
   bool append_blocks = false;
@@ -175,12 +191,17 @@ Result<FileStatus> FsService::Write(Caller& c, const Path& p, WriteMode mode, st
     return Status::Ok();
   }));
 
-  const size_t inline_max = static_cast<size_t>(settings_.inline_max);
   const size_t prefix = head.size();
   int64_t total = 0;  // bytes read from the source
   auto over_quota = [&](int64_t bytes) { return (bytes - static_cast<int64_t>(prefix)) * repl > headroom; };
-  std::string buf(kChunk, '\0');
   bool eof = false;
+  if (!early.empty()) {  // more than the inline limit: it goes to blocks
+    total += static_cast<int64_t>(early.size());
+    head = std::move(early);
+    if (over_quota(static_cast<int64_t>(head.size())))
+      return QuotaExceeded("this write would exceed the space quota of " + c.ctx.req.target.substr(0, 200) +
+                           "'s project or directory");
+  }
   if (!append_blocks) {
     while (head.size() <= inline_max) {
       HOPS_ASSIGN_OR_RETURN(size_t n, src(buf.data(), std::min(buf.size(), inline_max + 1 - head.size() + 1)));
@@ -226,6 +247,7 @@ Result<FileStatus> FsService::PublishWrite(Caller& c, const Path& p, WriteMode m
   FileStatus out;
   HOPS_RETURN_IF_ERROR(store_.Write([&](meta::Txn& t) -> Status {
     HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, true));
+    c.ctx.req.target = r.shown().substr(0, 512);
     int64_t now = NowMs();
     std::map<int64_t, Charge> charges;
     const char* op = "create";

@@ -22,6 +22,45 @@ constexpr const char* kInodeColsI = HOPS_INODE_COLS("i.");
 
 constexpr size_t kInodeColCount = 22;
 Inode InodeFrom(const meta::Row& r);
+Inode InodeFrom(const meta::RowView& r);
+// Where each inode field is in a row (-1: not selected, the field keeps its
+// default). kFullRow is kInodeCols; kListedRow is HOPS_LISTED_COLS, what a
+// directory listing shows of each entry (FileStatus as listed): it leaves out
+// the parent, creator, quotas and usage and the subtree lock, so a listing
+// reads 14 columns instead of 22.
+struct InodeLayout {
+  int id, parent_id, name, dir, owner, group, perm, size, mtime, atime, block_size, replication, inline_data,
+      created_by, children, tracks, ns_quota, ds_quota, ns_used, ds_used, prov, subtree_lock;
+};
+constexpr InodeLayout kFullRow{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21};
+#define HOPS_LISTED_COLS(p)                                                                                      \
+  p "id, " p "name, " p "is_dir, " p "owner, " p "grp, " p "perm, " p "size, " p "mtime, " p "atime, " p         \
+    "block_size, " p "replication, " p "inline_data, " p "children, " p "prov"
+constexpr InodeLayout kListedRow{0, -1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, -1, 12, -1, -1, -1, -1, -1, 13, -1};
+
+// Fills n from a row, collected (meta::Row) or read in place (meta::RowView).
+template <class R>
+void FillInode(const R& r, const InodeLayout& at, Inode& n) {
+  auto num = [&](int col, int64_t& out) {
+    if (col >= 0) out = r.Int(static_cast<size_t>(col));
+  };
+  auto small = [&](int col, int& out) {
+    if (col >= 0) out = static_cast<int>(r.Int(static_cast<size_t>(col)));
+  };
+  auto flag = [&](int col, bool& out) {
+    if (col >= 0) out = r.Int(static_cast<size_t>(col)) != 0;
+  };
+  auto text = [&](int col, std::string& out) {
+    if (col >= 0) out.assign(r.Str(static_cast<size_t>(col)));
+  };
+  num(at.id, n.id), num(at.parent_id, n.parent_id), text(at.name, n.name), flag(at.dir, n.dir);
+  text(at.owner, n.owner), text(at.group, n.group), small(at.perm, n.perm), num(at.size, n.size);
+  num(at.mtime, n.mtime_ms), num(at.atime, n.atime_ms), num(at.block_size, n.block_size);
+  small(at.replication, n.replication), flag(at.inline_data, n.inline_data), num(at.created_by, n.created_by);
+  num(at.children, n.children), flag(at.tracks, n.tracks), num(at.ns_quota, n.ns_quota);
+  num(at.ds_quota, n.ds_quota), num(at.ns_used, n.ns_used), num(at.ds_used, n.ds_used), small(at.prov, n.prov);
+  text(at.subtree_lock, n.subtree_lock);
+}
 Result<std::optional<Inode>> ChildOf(meta::Txn& t, int64_t parent, const std::string& name);
 Result<std::optional<Inode>> InodeById(meta::Txn& t, int64_t id);
 

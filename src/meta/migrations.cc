@@ -6,6 +6,8 @@
 //   ${BLOB} binary bytes
 //   ${SEQ}  a caller-assigned integer primary key (SQLite: the rowid itself,
 //           so the table is one b-tree instead of a table plus an index)
+// A statement that starts with ${SQLITE_ONLY} runs on SQLite alone (a change
+// of storage layout that other engines have already).
 #include <cstring>
 
 #include "meta/migrations.h"
@@ -130,6 +132,16 @@ const std::vector<Migration>& AllMigrations() {
            // The server whose write it is: a dead server's writes in flight are garbage.
            "ALTER TABLE fs_uploads ADD COLUMN server_id ${NAME} NOT NULL DEFAULT ''",
        }},
+      {7,
+       "HopsFS: inline file bytes keyed by the inode id itself (one b-tree lookup per small-file read)",
+       {
+           // Declared BIGINT PRIMARY KEY, SQLite kept a table and a separate
+           // index; InnoDB already clusters rows by their primary key.
+           "${SQLITE_ONLY} CREATE TABLE fs_inline_v7 (inode_id ${SEQ}, data ${BLOB} NOT NULL)",
+           "${SQLITE_ONLY} INSERT INTO fs_inline_v7 (inode_id, data) SELECT inode_id, data FROM fs_inline",
+           "${SQLITE_ONLY} DROP TABLE fs_inline",
+           "${SQLITE_ONLY} ALTER TABLE fs_inline_v7 RENAME TO fs_inline",
+       }},
   };
   return kMigrations;
 }
@@ -138,6 +150,8 @@ int LatestSchemaVersion() { return AllMigrations().back().version; }
 
 std::string RenderDdl(const std::string& ddl, const Dialect& d) {
   const bool my = d.name == "mysql";
+  static constexpr std::string_view kSqliteOnly = "${SQLITE_ONLY} ";
+  if (ddl.rfind(kSqliteOnly, 0) == 0) return my ? "" : RenderDdl(ddl.substr(kSqliteOnly.size()), d);
   const std::pair<const char*, const char*> tokens[] = {
       {"${ID}", my ? "BIGINT PRIMARY KEY AUTO_INCREMENT" : "INTEGER PRIMARY KEY AUTOINCREMENT"},
       {"${NAME}", my ? "VARCHAR(255)" : "TEXT"},
@@ -201,6 +215,7 @@ Status Migrate(Store& store) {
       applied = true;
       for (const std::string& ddl : m.statements) {
         const std::string sql = RenderDdl(ddl, t.dialect());
+        if (sql.empty()) continue;  // not for this engine
         Status st = t.Exec(sql).status();
         // An index or column a cut-short run of this migration already made
         // (servers without IF NOT EXISTS for them): a duplicate name, not

@@ -83,27 +83,8 @@ class Conn {
   // Runs one statement; collects rows when `rows` is non-null.
   Status Run(std::string_view sql, const Params& params, Rows* rows, int64_t* changes, bool* retryable) {
     HOPS_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, retryable));
-    struct Reset {
-      sqlite3_stmt* s;
-      ~Reset() {
-        sqlite3_reset(s);
-        sqlite3_clear_bindings(s);
-      }
-    } reset{stmt};
-    if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(stmt))
-      return Internal("statement expects " + std::to_string(sqlite3_bind_parameter_count(stmt)) +
-                      " parameters, got " + std::to_string(params.size()));
-    for (size_t i = 0; i < params.size(); ++i) {
-      int idx = static_cast<int>(i) + 1;
-      const Value& v = params[i];
-      if (std::holds_alternative<Null>(v)) sqlite3_bind_null(stmt, idx);
-      else if (auto p = std::get_if<int64_t>(&v)) sqlite3_bind_int64(stmt, idx, *p);
-      else if (auto p = std::get_if<double>(&v)) sqlite3_bind_double(stmt, idx, *p);
-      else if (auto p = std::get_if<std::string>(&v))
-        sqlite3_bind_text(stmt, idx, p->data(), static_cast<int>(p->size()), SQLITE_STATIC);
-      else if (auto p = std::get_if<Blob>(&v))
-        sqlite3_bind_blob(stmt, idx, p->bytes.data(), static_cast<int>(p->bytes.size()), SQLITE_STATIC);
-    }
+    Reset reset{stmt};
+    HOPS_RETURN_IF_ERROR(Bind(stmt, params));
     for (;;) {
       int rc = sqlite3_step(stmt);
       if (rc == SQLITE_DONE) break;
@@ -134,9 +115,60 @@ class Conn {
     return Status::Ok();
   }
 
+  // Runs a query and hands each row to fn in place.
+  Status Each(std::string_view sql, const Params& params, const RowFn& fn, bool* retryable) {
+    HOPS_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, retryable));
+    Reset reset{stmt};
+    HOPS_RETURN_IF_ERROR(Bind(stmt, params));
+    struct View : RowView {
+      sqlite3_stmt* s;
+      bool IsNull(size_t i) const override { return sqlite3_column_type(s, static_cast<int>(i)) == SQLITE_NULL; }
+      int64_t Int(size_t i) const override { return sqlite3_column_int64(s, static_cast<int>(i)); }
+      std::string_view Str(size_t i) const override {
+        const int c = static_cast<int>(i);
+        const void* p = sqlite3_column_blob(s, c);  // text as stored, no conversion
+        return p ? std::string_view(static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(s, c)))
+                 : std::string_view();
+      }
+    } view;
+    view.s = stmt;
+    for (;;) {
+      int rc = sqlite3_step(stmt);
+      if (rc == SQLITE_DONE) return Status::Ok();
+      if (rc != SQLITE_ROW) return Error(rc, sql, retryable);
+      HOPS_RETURN_IF_ERROR(fn(view));
+    }
+  }
+
   int64_t last_id() const { return sqlite3_last_insert_rowid(db_); }
 
  private:
+  struct Reset {
+    sqlite3_stmt* s;
+    ~Reset() {
+      sqlite3_reset(s);
+      sqlite3_clear_bindings(s);
+    }
+  };
+
+  static Status Bind(sqlite3_stmt* stmt, const Params& params) {
+    if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(stmt))
+      return Internal("statement expects " + std::to_string(sqlite3_bind_parameter_count(stmt)) +
+                      " parameters, got " + std::to_string(params.size()));
+    for (size_t i = 0; i < params.size(); ++i) {
+      int idx = static_cast<int>(i) + 1;
+      const Value& v = params[i];
+      if (std::holds_alternative<Null>(v)) sqlite3_bind_null(stmt, idx);
+      else if (auto p = std::get_if<int64_t>(&v)) sqlite3_bind_int64(stmt, idx, *p);
+      else if (auto p = std::get_if<double>(&v)) sqlite3_bind_double(stmt, idx, *p);
+      else if (auto p = std::get_if<std::string>(&v))
+        sqlite3_bind_text(stmt, idx, p->data(), static_cast<int>(p->size()), SQLITE_STATIC);
+      else if (auto p = std::get_if<Blob>(&v))
+        sqlite3_bind_blob(stmt, idx, p->bytes.data(), static_cast<int>(p->bytes.size()), SQLITE_STATIC);
+    }
+    return Status::Ok();
+  }
+
   sqlite3* db_ = nullptr;
   struct SqlHash {
     using is_transparent = void;
@@ -152,6 +184,9 @@ class SqliteTxn : public Txn {
     Rows rows;
     HOPS_RETURN_IF_ERROR(c_->Run(sql, params, &rows, nullptr, &retryable_));
     return rows;
+  }
+  Status ForEach(std::string_view sql, const Params& params, const RowFn& fn) override {
+    return c_->Each(sql, params, fn, &retryable_);
   }
   Result<int64_t> Exec(std::string_view sql, const Params& params) override {
     if (!write_) return Internal("write statement in a read transaction");

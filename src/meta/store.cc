@@ -43,6 +43,25 @@ std::optional<int64_t> Row::OptInt(size_t i) const {
   return Int(i);
 }
 
+Status Txn::ForEach(std::string_view sql, const Params& params, const RowFn& fn) {
+  struct View : RowView {
+    const Row* row = nullptr;
+    mutable std::vector<std::string> text;  // what Str returned, per column, until the next row
+    bool IsNull(size_t i) const override { return row->IsNull(i); }
+    int64_t Int(size_t i) const override { return row->Int(i); }
+    std::string_view Str(size_t i) const override {
+      if (text.size() < row->size()) text.resize(row->size());
+      return text.at(i) = row->Str(i);
+    }
+  } view;
+  HOPS_ASSIGN_OR_RETURN(Rows rows, Query(sql, params));
+  for (const Row& r : rows) {
+    view.row = &r;
+    HOPS_RETURN_IF_ERROR(fn(view));
+  }
+  return Status::Ok();
+}
+
 Result<std::optional<Row>> Txn::QueryOne(std::string_view sql, const Params& params) {
   HOPS_ASSIGN_OR_RETURN(Rows rows, Query(sql, params));
   if (rows.empty()) return std::optional<Row>();

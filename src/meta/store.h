@@ -46,6 +46,17 @@ class Row {
 };
 using Rows = std::vector<Row>;
 
+// A row read in place by Txn::ForEach: valid only during the callback, and
+// nothing is copied until the caller takes it (no column values, no strings).
+class RowView {
+ public:
+  virtual ~RowView() = default;
+  virtual bool IsNull(size_t i) const = 0;
+  virtual int64_t Int(size_t i) const = 0;           // NULL -> 0
+  virtual std::string_view Str(size_t i) const = 0;  // text or blob bytes; NULL -> ""
+};
+using RowFn = std::function<Status(const RowView&)>;
+
 struct Dialect {
   std::string name;          // "sqlite", "mysql"
   std::string for_update;    // suffix for locking reads: "" or " FOR UPDATE"
@@ -66,6 +77,11 @@ class Txn {
   virtual Result<int64_t> Insert(std::string_view sql, const Params& params = {}) = 0;
   virtual bool writable() const = 0;
   virtual const Dialect& dialect() const = 0;
+
+  // Calls fn for each row as it is read, without collecting them (long
+  // listings); a non-OK status from fn stops the query and is returned. The
+  // default runs Query; engines that can read rows in place override it.
+  virtual Status ForEach(std::string_view sql, const Params& params, const RowFn& fn);
 
   // The first row, or nullopt.
   Result<std::optional<Row>> QueryOne(std::string_view sql, const Params& params = {});

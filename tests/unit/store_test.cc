@@ -71,6 +71,55 @@ TEST(Store, ReadTxnRefusesWrites) {
   EXPECT_FALSE(st.ok());
 }
 
+TEST(Store, ForEachReadsRowsInPlaceAndStopsOnError) {
+  auto s = Store::Open(TempDb("foreach"), "normal");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_TRUE((*s)->Write([](Txn& t) -> Status {
+                 for (int64_t i = 10; i < 15; ++i)
+                   HOPS_RETURN_IF_ERROR(t.Exec("INSERT INTO audit_head (id, seq, hash) VALUES (?, ?, ?)",
+                                               {i, i * 2, "h" + std::to_string(i)})
+                                            .status());
+                 return Status::Ok();
+               }).ok());
+  std::vector<std::string> seen;
+  int64_t sum = 0, nulls = 0;
+  ASSERT_TRUE((*s)->Read([&](Txn& t) -> Status {
+                 seen.clear();
+                 sum = nulls = 0;
+                 return t.ForEach("SELECT id, seq, hash, NULL FROM audit_head WHERE id >= ? ORDER BY id",
+                                  {int64_t{10}}, [&](const RowView& r) {
+                                    // Two text columns of one row are valid together.
+                                    std::string_view a = r.Str(2), b = r.Str(3);
+                                    seen.push_back(std::string(a) + "|" + std::string(b));
+                                    sum += r.Int(1);
+                                    nulls += r.IsNull(3) ? 1 : 0;
+                                    return Status::Ok();
+                                  });
+               }).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"h10|", "h11|", "h12|", "h13|", "h14|"}));
+  EXPECT_EQ(sum, 2 * (10 + 11 + 12 + 13 + 14));
+  EXPECT_EQ(nulls, 5);
+  int calls = 0;
+  Status st = (*s)->Read([&](Txn& t) -> Status {
+    calls = 0;
+    return t.ForEach("SELECT id FROM audit_head WHERE id >= 10 ORDER BY id", {}, [&](const RowView&) {
+      return ++calls == 2 ? Conflict("stop here") : Status::Ok();
+    });
+  });
+  EXPECT_EQ(st.code(), Code::kConflict);
+  EXPECT_EQ(calls, 2);
+  // The statement is reusable after a stop: the next query runs from the start.
+  int again = 0;
+  ASSERT_TRUE((*s)->Read([&](Txn& t) -> Status {
+                 again = 0;
+                 return t.ForEach("SELECT id FROM audit_head WHERE id >= 10 ORDER BY id", {}, [&](const RowView&) {
+                   ++again;
+                   return Status::Ok();
+                 });
+               }).ok());
+  EXPECT_EQ(again, 5);
+}
+
 TEST(Store, ConcurrentWritersSerialise) {
   auto s = Store::Open(TempDb("concurrent"), "normal");
   ASSERT_TRUE(s.ok());
@@ -197,6 +246,49 @@ TEST(Store, RefusesNewerSchema) {
   EXPECT_NE(again.status().message().find("999"), std::string::npos);
 }
 
+// A store made before migration 7 keeps its small files' bytes when the
+// table moves to the rowid layout (SQLite; MySQL skips the migration's steps).
+TEST(Store, InlineBytesSurviveTheRowidMigration) {
+  std::string url = TempDb("inline7");
+  const bool sqlite = url.rfind("sqlite://", 0) == 0;
+  {
+    auto s = Store::Open(url, "normal");
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    ASSERT_TRUE((*s)->Write([&](Txn& t) -> Status {
+                   if (sqlite) {  // back to the layout before version 7
+                     HOPS_RETURN_IF_ERROR(t.Exec("DROP TABLE fs_inline").status());
+                     HOPS_RETURN_IF_ERROR(
+                         t.Exec("CREATE TABLE fs_inline (inode_id BIGINT PRIMARY KEY, data BLOB NOT NULL)").status());
+                   }
+                   HOPS_RETURN_IF_ERROR(t.Exec("DELETE FROM schema_version WHERE version = 7").status());
+                   for (int64_t id : {5, 7, 900})
+                     HOPS_RETURN_IF_ERROR(t.Exec("INSERT INTO fs_inline (inode_id, data) VALUES (?, ?)",
+                                                 {id, Blob{"bytes of " + std::to_string(id)}})
+                                              .status());
+                   return Status::Ok();
+                 }).ok());
+  }
+  auto s = Store::Open(url, "normal");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ((*s)->schema_version(), LatestSchemaVersion());
+  std::vector<std::string> rows;
+  std::string ddl;
+  ASSERT_TRUE((*s)->Read([&](Txn& t) -> Status {
+                 rows.clear();
+                 HOPS_ASSIGN_OR_RETURN(auto all, t.Query("SELECT inode_id, data FROM fs_inline ORDER BY inode_id"));
+                 for (const auto& r : all) rows.push_back(std::to_string(r.Int(0)) + "=" + r.Str(1));
+                 if (sqlite) {
+                   HOPS_ASSIGN_OR_RETURN(auto d, t.QueryOne("SELECT sql FROM sqlite_schema WHERE name = 'fs_inline'"));
+                   ddl = d ? d->Str(0) : "";
+                 }
+                 return Status::Ok();
+               }).ok());
+  EXPECT_EQ(rows, (std::vector<std::string>{"5=bytes of 5", "7=bytes of 7", "900=bytes of 900"}));
+  if (sqlite) {
+    EXPECT_NE(ddl.find("inode_id INTEGER PRIMARY KEY"), std::string::npos) << ddl;
+  }
+}
+
 TEST(Store, ReopenKeepsData) {
   std::string url = TempDb("reopen");
   {
@@ -261,6 +353,8 @@ TEST(Migrations, RenderDdlPerDialect) {
   EXPECT_EQ(RenderDdl("ALTER TABLE t ADD COLUMN b ${TEXT}", mysql8), "ALTER TABLE t ADD COLUMN b LONGTEXT");
   EXPECT_EQ(RenderDdl("INSERT INTO t VALUES (1)", mysql8), "INSERT IGNORE INTO t VALUES (1)");
   EXPECT_EQ(RenderDdl("CREATE INDEX i ON t (a)", lite), "CREATE INDEX i ON t (a)");
+  EXPECT_EQ(RenderDdl("${SQLITE_ONLY} CREATE TABLE t (a ${SEQ})", lite), "CREATE TABLE t (a INTEGER PRIMARY KEY)");
+  EXPECT_EQ(RenderDdl("${SQLITE_ONLY} CREATE TABLE t (a ${SEQ})", my), "");
 }
 
 TEST(Store, MysqlUrlOptionsAreChecked) {
