@@ -184,15 +184,37 @@ std::optional<Inode> FsService::CachedDir(int64_t epoch, int64_t parent, const s
   return it->second;
 }
 
-void FsService::CacheDir(int64_t epoch, const Inode& dir) {
-  std::unique_lock lock(cache_.mu);
+bool FsService::CacheAt(int64_t epoch) {
   if (cache_.epoch != epoch) {
-    if (epoch < cache_.epoch) return;  // a transaction older than the cache's view
+    if (epoch < cache_.epoch) return false;  // a transaction older than the cache's view
     cache_.dirs.clear();
+    cache_.members.clear();
     cache_.epoch = epoch;
   }
+  return true;
+}
+
+void FsService::CacheDir(int64_t epoch, const Inode& dir) {
+  std::unique_lock lock(cache_.mu);
+  if (!CacheAt(epoch)) return;
   if (cache_.dirs.size() >= 200000) cache_.dirs.clear();
   cache_.dirs[std::to_string(dir.parent_id) + "/" + dir.name] = dir;
+}
+
+std::optional<FsService::Member> FsService::CachedMember(int64_t epoch, int64_t user_id,
+                                                         const std::string& project_key) {
+  std::shared_lock lock(cache_.mu);
+  if (cache_.epoch != epoch) return std::nullopt;
+  auto it = cache_.members.find(std::to_string(user_id) + "/" + project_key);
+  if (it == cache_.members.end()) return std::nullopt;
+  return it->second;
+}
+
+void FsService::CacheMember(int64_t epoch, int64_t user_id, const std::string& project_key, const Member& m) {
+  std::unique_lock lock(cache_.mu);
+  if (!CacheAt(epoch)) return;
+  if (cache_.members.size() >= 100000) cache_.members.clear();
+  cache_.members[std::to_string(user_id) + "/" + project_key] = m;
 }
 
 Result<FsService::Resolved> FsService::Resolve(meta::Txn& t, Caller& c, const Path& p, bool for_write, bool cached,
@@ -204,22 +226,39 @@ Result<FsService::Resolved> FsService::Resolve(meta::Txn& t, Caller& c, const Pa
   if (c.ctx.who.only_project_id != 0 && (p.size() < 2 || p[0] != "Projects"))
     return PermissionDenied("a project certificate reaches only /Projects/" + c.ctx.who.only_project);
   if (p.size() >= 2 && p[0] == "Projects") {
-    // Membership, the project's root directory and the namespace epoch in one query.
-    bool member = false;
-    HOPS_RETURN_IF_ERROR(t.ForEach(MembershipSql(), {c.ctx.who.user_id, services::Lower(p[1])},
-                                   [&](const meta::RowView& row) {
-                                     if (member || row.Str(23) != p[1] || row.IsNull(24) ||
-                                         !c.ctx.who.Reaches(row.Int(22)))
-                                       return Status::Ok();
-                                     member = true;
-                                     r.project_id = row.Int(22);
-                                     r.project.assign(row.Str(23));
-                                     r.role.assign(row.Str(24));
-                                     epoch = row.Int(25);
-                                     if (!row.IsNull(0)) project_root = InodeFrom(row);
-                                     return Status::Ok();
-                                   }));
-    if (!member) return NoSuchPath(JoinPath(p));
+    const std::string key = services::Lower(p[1]);
+    // Below a project's root, read-only calls take the caller's membership and
+    // the root from the cache while the namespace epoch holds (it moves with
+    // every change of members, roles or projects).
+    const bool below_root = cached && p.size() >= 3;
+    std::optional<Member> m;
+    if (below_root) {
+      static const std::string kEpochSql = "SELECT epoch FROM fs_meta WHERE id = 1";
+      HOPS_RETURN_IF_ERROR(t.ForEach(kEpochSql, {}, [&](const meta::RowView& row) {
+        epoch = row.Int(0);
+        return Status::Ok();
+      }));
+      m = CachedMember(epoch, c.ctx.who.user_id, key);
+    }
+    if (!m) {
+      // Membership, the project's root directory and the namespace epoch in one query.
+      HOPS_RETURN_IF_ERROR(t.ForEach(MembershipSql(), {c.ctx.who.user_id, key}, [&](const meta::RowView& row) {
+        if (m || row.IsNull(24)) return Status::Ok();  // no such member
+        m.emplace();
+        m->project_id = row.Int(22);
+        m->project.assign(row.Str(23));
+        m->role.assign(row.Str(24));
+        epoch = row.Int(25);
+        if (!row.IsNull(0)) m->root = InodeFrom(row);
+        return Status::Ok();
+      }));
+      if (m && m->root && below_root) CacheMember(epoch, c.ctx.who.user_id, key, *m);
+    }
+    if (!m || m->project != p[1] || !c.ctx.who.Reaches(m->project_id)) return NoSuchPath(JoinPath(p));
+    r.project_id = m->project_id;
+    r.project = m->project;
+    r.role = m->role;
+    project_root = std::move(m->root);
     r.caller_project = r.project;
     c.ctx.req.project = r.project;
     if (p.size() >= 3) {

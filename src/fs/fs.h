@@ -1,8 +1,9 @@
 // HopsFS: a hierarchical filesystem whose namespace lives in the metadata
 // store. Inodes are rows keyed by (parent_id, name); every operation resolves
 // its path inside its own transaction. Read-only calls may take directories on
-// the way from a cache, but only while the namespace epoch read in the same
-// transaction is the one the cache was filled at (see BumpNamespaceEpoch).
+// the way, and the caller's membership, from a cache, but only while the
+// namespace epoch read in the same transaction is the one the cache was
+// filled at (see BumpNamespaceEpoch).
 // Small files live inline in the store; larger ones are blocks in a
 // BlockStore, written first and published by one metadata transaction.
 //
@@ -232,22 +233,33 @@ class FsService {
   FsSettings settings_;
   const Clock* clock_;
 
-  // Directory lookups (parent id, name) -> inode, valid for one namespace
-  // epoch (see migration 3): read-only calls skip the lookups of directories
-  // that no rename or delete has touched since. Never holds files or misses.
+  // A caller's membership of a project, with the project's root directory.
+  struct Member {
+    int64_t project_id = 0;
+    std::string project, role;
+    std::optional<Inode> root;
+  };
+  // Directory lookups (parent id, name) -> inode and memberships (user id,
+  // project) -> Member, valid for one namespace epoch (see migration 3):
+  // read-only calls skip the lookups that no rename, delete or change of
+  // members has touched since. Never holds files, a call's target, or misses.
   struct DirCache {
     std::shared_mutex mu;
     int64_t epoch = -1;
     std::unordered_map<std::string, Inode> dirs;
+    std::unordered_map<std::string, Member> members;
   };
   DirCache cache_;
   std::optional<Inode> CachedDir(int64_t epoch, int64_t parent, const std::string& name);
   void CacheDir(int64_t epoch, const Inode& dir);
+  std::optional<Member> CachedMember(int64_t epoch, int64_t user_id, const std::string& project_key);
+  void CacheMember(int64_t epoch, int64_t user_id, const std::string& project_key, const Member& m);
+  bool CacheAt(int64_t epoch);  // moves an emptied cache to a newer epoch; false for an older one (mu held)
 };
 
-// Marks the namespace changed for every process's directory cache: call in
-// any transaction that renames or deletes a directory or changes a dataset's
-// provenance level.
+// Marks the namespace changed for every process's lookup cache: call in any
+// transaction that renames or deletes a directory, changes a dataset's
+// provenance level, or changes who is a member of a project and in what role.
 Status BumpNamespaceEpoch(meta::Txn& t);
 
 // Project lifecycle, called inside the projects service's transactions.

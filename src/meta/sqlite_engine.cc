@@ -3,6 +3,8 @@
 
 #include <sqlite3.h>
 
+#include <pthread.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -330,12 +332,53 @@ class SqliteStore : public Store {
   std::vector<Conn*> idle_;                   // readers neither in use nor parked
 };
 
+// SQLite's mutexes (the WAL index's, taken as every read transaction begins
+// and ends, and its static ones), as adaptive pthread mutexes: held for a few
+// instructions, they spin briefly before sleeping, where SQLite's own sleep at
+// once and cost two context switches when two threads meet.
+struct alignas(64) SqliteMutex {
+  pthread_mutex_t m;
+};
+SqliteMutex* NewMutex(bool recursive) {
+  auto* mu = new SqliteMutex;
+  pthread_mutexattr_t a;
+  pthread_mutexattr_init(&a);
+  pthread_mutexattr_settype(&a, recursive ? PTHREAD_MUTEX_RECURSIVE : PTHREAD_MUTEX_ADAPTIVE_NP);
+  pthread_mutex_init(&mu->m, &a);
+  pthread_mutexattr_destroy(&a);
+  return mu;
+}
+int MutexInit() { return SQLITE_OK; }
+int MutexEnd() { return SQLITE_OK; }
+sqlite3_mutex* MutexAlloc(int id) {
+  if (id == SQLITE_MUTEX_FAST || id == SQLITE_MUTEX_RECURSIVE)
+    return reinterpret_cast<sqlite3_mutex*>(NewMutex(id == SQLITE_MUTEX_RECURSIVE));
+  static SqliteMutex* statics[SQLITE_MUTEX_STATIC_VFS3 + 1] = {};
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (int i = SQLITE_MUTEX_STATIC_MAIN; i <= SQLITE_MUTEX_STATIC_VFS3; ++i) statics[i] = NewMutex(false);
+  });
+  return id >= SQLITE_MUTEX_STATIC_MAIN && id <= SQLITE_MUTEX_STATIC_VFS3 ? reinterpret_cast<sqlite3_mutex*>(statics[id])
+                                                                         : nullptr;
+}
+SqliteMutex* M(sqlite3_mutex* p) { return reinterpret_cast<SqliteMutex*>(p); }
+void MutexFree(sqlite3_mutex* p) {
+  pthread_mutex_destroy(&M(p)->m);
+  delete M(p);
+}
+void MutexEnter(sqlite3_mutex* p) { pthread_mutex_lock(&M(p)->m); }
+int MutexTry(sqlite3_mutex* p) { return pthread_mutex_trylock(&M(p)->m) == 0 ? SQLITE_OK : SQLITE_BUSY; }
+void MutexLeave(sqlite3_mutex* p) { pthread_mutex_unlock(&M(p)->m); }
+
 }  // namespace
 
 Result<std::unique_ptr<Store>> OpenSqlite(const std::string& path, const std::string& sync) {
   // Memory statistics take a global mutex on every allocation; we do not use them.
   static const int kConfigured = [] {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    static const sqlite3_mutex_methods kMutexes = {MutexInit, MutexEnd,   MutexAlloc, MutexFree, MutexEnter,
+                                                   MutexTry,  MutexLeave, nullptr,    nullptr};
+    sqlite3_config(SQLITE_CONFIG_MUTEX, &kMutexes);
     return sqlite3_initialize();
   }();
   if (kConfigured != SQLITE_OK) return Unavailable("cannot initialise SQLite");

@@ -177,6 +177,7 @@ Status ProjectService::Delete(Context& ctx, const std::string& name) {
       return PermissionDenied("only the owner of '" + p.name + "' (" + p.owner + ") or an admin can delete it");
     // The tree leaves the namespace now; its entries and blocks are deleted in batches.
     HOPS_RETURN_IF_ERROR(fs::DetachProjectRoot(t, p.id, p.name));
+    HOPS_RETURN_IF_ERROR(fs::BumpNamespaceEpoch(t));  // cached memberships (fs.h)
     if (certs_) HOPS_RETURN_IF_ERROR(certs_->RevokeProject(t, ctx, p.id));
     for (const char* sql : {"DELETE FROM project_members WHERE project_id = ?",
                             "DELETE FROM project_quotas WHERE project_id = ?", "DELETE FROM projects WHERE id = ?"}) {
@@ -243,6 +244,7 @@ Result<Member> ProjectService::UpdateMember(Context& ctx, const std::string& pro
     if (username == p.owner && role != kDataOwner)
       return Conflict("'" + username + "' owns '" + p.name + "' and stays a Data Owner");
     m.role = role;
+    HOPS_RETURN_IF_ERROR(fs::BumpNamespaceEpoch(t));  // cached memberships (fs.h)
     HOPS_RETURN_IF_ERROR(t.Exec("UPDATE project_members SET role = ? WHERE project_id = ? AND user_id = "
                                 "(SELECT id FROM users WHERE username = ?)",
                                 {role, p.id, username})
@@ -261,6 +263,7 @@ Status ProjectService::RemoveMember(Context& ctx, const std::string& project, co
     if (username != ctx.who.username) HOPS_RETURN_IF_ERROR(RequireDataOwner(ctx, p, "remove members"));
     HOPS_RETURN_IF_ERROR(FindMember(t, p.id, username).status());
     if (username == p.owner) return Conflict("'" + username + "' owns '" + p.name + "' and cannot be removed");
+    HOPS_RETURN_IF_ERROR(fs::BumpNamespaceEpoch(t));  // cached memberships (fs.h)
     HOPS_RETURN_IF_ERROR(t.Exec("DELETE FROM project_members WHERE project_id = ? AND user_id = "
                                 "(SELECT id FROM users WHERE username = ?)",
                                 {p.id, username})

@@ -243,6 +243,48 @@ TEST_F(FsServiceTest, CachedDirectoriesFollowOtherProcessesChanges) {
   EXPECT_EQ(reads, 1);
 }
 
+// Memberships are cached with the directories: a member removed, or a project
+// deleted, through another server loses access at once.
+TEST_F(FsServiceTest, CachedMembershipsFollowOtherProcessesChanges) {
+  services::ProjectService projects(*store_, services::ProjectSettings{});
+  platform::Context bob;
+  ASSERT_TRUE(store_
+                  ->Write([&](meta::Txn& t) -> Status {
+                    HOPS_ASSIGN_OR_RETURN(bob.who.user_id,
+                                          t.Insert("INSERT INTO users (username, email, password_hash, role, status, "
+                                                   "created_at, updated_at) VALUES ('bob', 'b@x', 'x', 'USER', "
+                                                   "'ACTIVE', 0, 0)"));
+                    return Status::Ok();
+                  })
+                  .ok());
+  bob.who.username = "bob";
+  bob.who.method = platform::AuthMethod::kSession;
+  bob.who.scopes = platform::kAllScopes;
+  ASSERT_TRUE(projects.AddMember(ctx_, "proj", "bob", services::kDataScientist).ok());
+  ASSERT_TRUE(Put("Resources/d/f", "1").ok());
+  Caller as_bob{bob, "test", ""};
+  for (int i = 0; i < 2; ++i) {  // the second read takes the membership from the cache
+    ASSERT_TRUE(fs_->Stat(as_bob, P("Resources/d/f")).ok());
+    ASSERT_TRUE(fs_->OpenRead(as_bob, P("Resources/d/f"), 0, std::nullopt).ok());
+  }
+  ASSERT_TRUE(projects.RemoveMember(ctx_, "proj", "bob").ok());
+  EXPECT_EQ(fs_->Stat(as_bob, P("Resources/d/f")).status().code(), Code::kNotFound);
+  EXPECT_EQ(fs_->OpenRead(as_bob, P("Resources/d/f"), 0, std::nullopt).status().code(), Code::kNotFound);
+  EXPECT_EQ(fs_->List(as_bob, P("Resources/d"), services::PageRequest{}).status().code(), Code::kNotFound);
+  // Back in, and the owner's cached view goes when the project does.
+  ASSERT_TRUE(projects.AddMember(ctx_, "proj", "bob", services::kDataScientist).ok());
+  ASSERT_TRUE(fs_->Stat(as_bob, P("Resources/d/f")).ok());
+  Caller c{ctx_, "test", ""};
+  ASSERT_TRUE(fs_->Stat(c, P("Resources/d/f")).ok());
+  ASSERT_TRUE(projects.Delete(ctx_, "proj").ok());
+  EXPECT_EQ(fs_->Stat(c, P("Resources/d/f")).status().code(), Code::kNotFound);
+  EXPECT_EQ(fs_->Stat(as_bob, P("Resources/d/f")).status().code(), Code::kNotFound);
+  ASSERT_TRUE(projects.Create(ctx_, "proj", "").ok());  // the same name again: a new, empty project
+  EXPECT_EQ(fs_->Stat(c, P("Resources/d/f")).status().code(), Code::kNotFound);
+  EXPECT_TRUE(fs_->Stat(c, P("Resources")).ok());
+  EXPECT_EQ(fs_->Stat(as_bob, P("Resources")).status().code(), Code::kNotFound);
+}
+
 TEST_F(FsServiceTest, XattrRules) {
   Caller c{ctx_, "test", ""};
   ASSERT_TRUE(Put("Resources/x", "x").ok());
