@@ -94,20 +94,25 @@ class FsServiceTest : public ::testing::Test {
     s.block_size = 1 << 20;
     s.gc_grace_s = 0;
     fs_ = std::make_unique<FsService>(*store_, *blocks_, s);
-    ASSERT_TRUE(store_
-                    ->Write([&](meta::Txn& t) -> Status {
-                      HOPS_ASSIGN_OR_RETURN(ctx_.who.user_id,
-                                            t.Insert("INSERT INTO users (username, email, password_hash, role, status, "
-                                                     "created_at, updated_at) VALUES ('ann', 'a@x', 'x', 'USER', "
-                                                     "'ACTIVE', 0, 0)"));
-                      return Status::Ok();
-                    })
-                    .ok());
-    ctx_.who.username = "ann";
-    ctx_.who.method = platform::AuthMethod::kSession;
-    ctx_.who.scopes = platform::kAllScopes;
+    ctx_ = NewUser("ann");
     services::ProjectService projects(*store_, services::ProjectSettings{});
     ASSERT_TRUE(projects.Create(ctx_, "proj", "").ok());
+  }
+  // A user in the store, and a context that acts as them with every scope.
+  platform::Context NewUser(const std::string& name) {
+    platform::Context ctx;
+    Status st = store_->Write([&](meta::Txn& t) -> Status {
+      HOPS_ASSIGN_OR_RETURN(ctx.who.user_id,
+                            t.Insert("INSERT INTO users (username, email, password_hash, role, status, created_at, "
+                                     "updated_at) VALUES (?, ?, 'x', 'USER', 'ACTIVE', 0, 0)",
+                                     {name, name + "@x"}));
+      return Status::Ok();
+    });
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    ctx.who.username = name;
+    ctx.who.method = platform::AuthMethod::kSession;
+    ctx.who.scopes = platform::kAllScopes;
+    return ctx;
   }
   Path P(const std::string& rel) {
     Path p{"Projects", "proj"};
@@ -247,19 +252,7 @@ TEST_F(FsServiceTest, CachedDirectoriesFollowOtherProcessesChanges) {
 // deleted, through another server loses access at once.
 TEST_F(FsServiceTest, CachedMembershipsFollowOtherProcessesChanges) {
   services::ProjectService projects(*store_, services::ProjectSettings{});
-  platform::Context bob;
-  ASSERT_TRUE(store_
-                  ->Write([&](meta::Txn& t) -> Status {
-                    HOPS_ASSIGN_OR_RETURN(bob.who.user_id,
-                                          t.Insert("INSERT INTO users (username, email, password_hash, role, status, "
-                                                   "created_at, updated_at) VALUES ('bob', 'b@x', 'x', 'USER', "
-                                                   "'ACTIVE', 0, 0)"));
-                    return Status::Ok();
-                  })
-                  .ok());
-  bob.who.username = "bob";
-  bob.who.method = platform::AuthMethod::kSession;
-  bob.who.scopes = platform::kAllScopes;
+  platform::Context bob = NewUser("bob");
   ASSERT_TRUE(projects.AddMember(ctx_, "proj", "bob", services::kDataScientist).ok());
   ASSERT_TRUE(Put("Resources/d/f", "1").ok());
   Caller as_bob{bob, "test", ""};
