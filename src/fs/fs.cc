@@ -388,16 +388,75 @@ void Target(Caller& c, const std::string& path) { c.ctx.req.target = path.substr
 
 }  // namespace
 
+Result<bool> FsService::ResolveInOneStatement(Caller& c, const Path& p, Resolved& r,
+                                              std::optional<std::string>* inline_out) {
+  if (p.size() < 4 || p[0] != "Projects" || p[2].find("::") != std::string::npos) return false;
+  int64_t epoch = -1;
+  {
+    std::shared_lock lock(cache_.mu);
+    epoch = cache_.epoch;
+    auto m = cache_.members.find(std::to_string(c.ctx.who.user_id) + "/" + services::Lower(p[1]));
+    if (epoch < 0 || m == cache_.members.end()) return false;
+    const Member& member = m->second;
+    if (member.project != p[1] || !member.root || !c.ctx.who.Reaches(member.project_id)) return false;
+    r = Resolved{};
+    r.real = p;
+    r.project_id = member.project_id;
+    r.project = r.caller_project = member.project;
+    r.role = member.role;
+    r.chain.reserve(p.size() + 1);
+    r.chain.push_back(FixedDir(kRootId, 0, ""));
+    r.chain.push_back(FixedDir(kProjectsId, kRootId, "Projects"));
+    r.chain.push_back(*member.root);
+    for (size_t i = 2; i + 1 < p.size(); ++i) {
+      auto it = cache_.dirs.find(std::to_string(r.chain.back().id) + "/" + p[i]);
+      if (!r.chain.back().dir || it == cache_.dirs.end()) return false;
+      r.chain.push_back(it->second);
+    }
+  }
+  if (!r.chain.back().dir) return false;
+  // Columns 0..21 the target, 22 the epoch, 23 its inline bytes.
+  static const std::string kStat = std::string("SELECT ") + kInodeColsI +
+                                   ", e.epoch FROM fs_meta e LEFT JOIN inodes i ON i.parent_id = ? AND i.name = ? "
+                                   "WHERE e.id = 1";
+  static const std::string kRead = std::string("SELECT ") + kInodeColsI +
+                                   ", e.epoch, d.data FROM fs_meta e LEFT JOIN inodes i ON i.parent_id = ? AND "
+                                   "i.name = ? LEFT JOIN fs_inline d ON d.inode_id = i.id WHERE e.id = 1";
+  bool current = false;
+  std::optional<Inode> target;
+  HOPS_RETURN_IF_ERROR(store_.ReadStatement(inline_out ? kRead : kStat, {r.chain.back().id, p.back()},
+                                            [&](const meta::RowView& row) {
+                                              current = row.Int(kInodeColCount) == epoch;
+                                              if (!row.IsNull(0)) target = InodeFrom(row);
+                                              if (inline_out && !row.IsNull(kInodeColCount + 1))
+                                                inline_out->emplace(row.Str(kInodeColCount + 1));
+                                              return Status::Ok();
+                                            }));
+  if (!current) return false;
+  c.ctx.req.project = r.project;
+  if (target) r.chain.push_back(std::move(*target));
+  r.found = r.chain.size() == r.real.size() + 1;
+  return true;
+}
+
 Result<FileStatus> FsService::Stat(Caller& c, const Path& p) {
   FileStatus out;
-  HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
-    HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, false, true));
+  auto fill = [&](const Resolved& r) -> Status {
     Target(c, r.shown());
     if (!r.found) return NoSuchPath(r.shown());
-    std::string name = p.empty() ? "" : p.back();
-    out = StatusOf(r.target(), name, r.share);
+    out = StatusOf(r.target(), p.empty() ? "" : p.back(), r.share);
     return Status::Ok();
-  }));
+  };
+  Resolved one;
+  HOPS_ASSIGN_OR_RETURN(bool resolved, ResolveInOneStatement(c, p, one, nullptr));
+  if (resolved) {
+    HOPS_RETURN_IF_ERROR(fill(one));
+  } else {
+    HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
+      HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, false, true));
+      return fill(r);
+    }));
+  }
   return out;
 }
 

@@ -212,6 +212,11 @@ class FsService {
   // inline_out: also fetch the target's inline bytes in the same lookup.
   Result<Resolved> Resolve(meta::Txn& t, Caller& c, const Path& p, bool for_write, bool cached = false,
                            std::optional<std::string>* inline_out = nullptr);
+  // A read-only call whose membership and directories are all in the cache:
+  // the target (with its inline bytes when inline_out is given) and the
+  // namespace epoch in one statement, with no transaction around it. False
+  // when the cache cannot answer (then Resolve in a transaction).
+  Result<bool> ResolveInOneStatement(Caller& c, const Path& p, Resolved& r, std::optional<std::string>* inline_out);
   Status Check(Caller& c, const Resolved& r, Need need, const Inode* subject);
   Status RequireOwnSubtree(meta::Txn& t, Caller& c, const Resolved& r, const Inode& n);
   Result<Resolved> ResolveXattrTarget(meta::Txn& t, Caller& c, const Path& p);

@@ -353,10 +353,9 @@ Result<FileStatus> FsService::PublishWrite(Caller& c, const Path& p, WriteMode m
 Result<ReadPlan> FsService::OpenRead(Caller& c, const Path& p, uint64_t offset, std::optional<uint64_t> length) {
   ReadPlan plan;
   int prov = 0;
-  HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
+  // The plan from a resolved path; t (the lookup's transaction) lists blocks.
+  auto fill = [&](meta::Txn* t, const Resolved& r, std::optional<std::string>& inline_bytes) -> Status {
     plan = ReadPlan{};
-    std::optional<std::string> inline_bytes;
-    HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, false, true, &inline_bytes));
     c.ctx.req.target = r.shown().substr(0, 512);
     if (!r.found) return NoSuchPath(r.shown());
     const Inode& f = r.target();
@@ -375,15 +374,27 @@ Result<ReadPlan> FsService::OpenRead(Caller& c, const Path& p, uint64_t offset, 
       if (plan.inline_bytes.size() != size)
         return Internal("the inline data of " + r.shown() + " is damaged; run fsck");
     } else {
-      HOPS_ASSIGN_OR_RETURN(auto rows, t.Query("SELECT block_id, size, checksums FROM fs_blocks WHERE inode_id = ? "
-                                               "ORDER BY idx",
-                                               {f.id}));
+      HOPS_ASSIGN_OR_RETURN(auto rows, t->Query("SELECT block_id, size, checksums FROM fs_blocks WHERE inode_id = ? "
+                                                "ORDER BY idx",
+                                                {f.id}));
       for (const auto& row : rows) plan.blocks.push_back(Block{row.Str(0), row.Int(1), row.Str(2)});
     }
     const Inode* ds = r.dataset();
     prov = ds ? ds->prov : 0;
     return Status::Ok();
-  }));
+  };
+  Resolved one;
+  std::optional<std::string> one_bytes;
+  HOPS_ASSIGN_OR_RETURN(bool resolved, ResolveInOneStatement(c, p, one, &one_bytes));
+  if (resolved && !(one.found && !one.target().dir && !one.target().inline_data)) {
+    HOPS_RETURN_IF_ERROR(fill(nullptr, one, one_bytes));  // no blocks to list
+  } else {
+    HOPS_RETURN_IF_ERROR(store_.Read([&](meta::Txn& t) -> Status {
+      std::optional<std::string> inline_bytes;
+      HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, false, true, &inline_bytes));
+      return fill(&t, r, inline_bytes);
+    }));
+  }
   if (prov >= 2) {
     HOPS_RETURN_IF_ERROR(store_.Write([&](meta::Txn& t) -> Status {
       HOPS_ASSIGN_OR_RETURN(Resolved r, Resolve(t, c, p, false));

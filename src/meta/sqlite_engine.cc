@@ -225,7 +225,10 @@ class SqliteStore : public Store {
  protected:
   class Handle : public TxnHandle {
    public:
-    Handle(SqliteStore* s, Conn* reader) : s_(s), reader_(reader), txn_(reader, false) {}
+    // autocommit: a ReadStatement handle, whose one statement is its own read
+    // transaction (no BEGIN, no COMMIT).
+    Handle(SqliteStore* s, Conn* reader, bool autocommit = false)
+        : s_(s), reader_(reader), txn_(reader, false), autocommit_(autocommit) {}
     Handle(SqliteStore* s, std::unique_lock<std::mutex> lock)
         : s_(s), lock_(std::move(lock)), txn_(s->writer_.get(), true) {}
     ~Handle() override {
@@ -234,6 +237,7 @@ class SqliteStore : public Store {
     }
     Txn& txn() override { return txn_; }
     Status Commit() override {
+      if (autocommit_) return Status::Ok();
       Status st = Exec("COMMIT");
       if (st.ok()) open_ = false;
       else Rollback();
@@ -247,6 +251,7 @@ class SqliteStore : public Store {
     }
     bool retryable() const override { return txn_.retryable_; }
     Status Begin() {
+      if (autocommit_) return Status::Ok();
       HOPS_RETURN_IF_ERROR(Exec(txn_.write_ ? "BEGIN IMMEDIATE" : "BEGIN"));
       open_ = true;
       return Status::Ok();
@@ -258,8 +263,14 @@ class SqliteStore : public Store {
     Conn* reader_ = nullptr;  // owned by the store
     std::unique_lock<std::mutex> lock_;
     SqliteTxn txn_;
+    bool autocommit_ = false;
     bool open_ = false;
   };
+
+  Result<std::unique_ptr<TxnHandle>> BeginStatement() override {
+    HOPS_ASSIGN_OR_RETURN(Conn * reader, AcquireReader());
+    return std::unique_ptr<TxnHandle>(std::make_unique<Handle>(this, reader, true));
+  }
 
   Result<std::unique_ptr<TxnHandle>> Begin(bool write) override {
     std::unique_ptr<Handle> h;

@@ -68,9 +68,12 @@ Result<std::optional<Row>> Txn::QueryOne(std::string_view sql, const Params& par
   return std::optional<Row>(std::move(rows.front()));
 }
 
-Status Store::Read(const TxnFn& fn) { return Run(false, fn); }
-Status Store::Write(const TxnFn& fn) { return Run(true, fn); }
-Status Store::WriteAside(const TxnFn& fn) { return Run(true, fn, true); }
+Status Store::Read(const TxnFn& fn) { return Run(Kind::kRead, fn); }
+Status Store::Write(const TxnFn& fn) { return Run(Kind::kWrite, fn); }
+Status Store::WriteAside(const TxnFn& fn) { return Run(Kind::kAside, fn); }
+Status Store::ReadStatement(std::string_view sql, const Params& params, const RowFn& fn) {
+  return Run(Kind::kStatement, [&](Txn& t) { return t.ForEach(sql, params, fn); });
+}
 
 namespace {
 struct SharedRead {
@@ -82,7 +85,7 @@ thread_local SharedRead shared_read;
 
 Status Store::ReadShared(const std::function<Status()>& fn) {
   if (shared_read.store == this || !shares_reads()) return fn();
-  return Run(false, [&](Txn& t) -> Status {
+  return Run(Kind::kRead, [&](Txn& t) -> Status {
     struct Restore {
       SharedRead previous = shared_read;
       ~Restore() { shared_read = previous; }
@@ -92,7 +95,8 @@ Status Store::ReadShared(const std::function<Status()>& fn) {
   });
 }
 
-Status Store::Run(bool write, const TxnFn& fn, bool aside) {
+Status Store::Run(Kind kind, const TxnFn& fn) {
+  const bool write = kind == Kind::kWrite || kind == Kind::kAside;
   if (!write && shared_read.store == this) {
     stats_.read_ok.fetch_add(1, std::memory_order_relaxed);
     return fn(*shared_read.txn);
@@ -101,7 +105,7 @@ Status Store::Run(bool write, const TxnFn& fn, bool aside) {
   auto start = std::chrono::steady_clock::now();
   Status result;
   for (int attempt = 1;; ++attempt) {
-    auto handle = aside ? BeginAside() : Begin(write);
+    auto handle = kind == Kind::kAside ? BeginAside() : kind == Kind::kStatement ? BeginStatement() : Begin(write);
     if (!handle.ok()) {
       result = handle.status();
       break;

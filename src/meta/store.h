@@ -117,6 +117,10 @@ class Store {
   // request's reads. Writes are not affected. Engines where an open
   // transaction is costly to hold (shares_reads() false) just run `fn`.
   Status ReadShared(const std::function<Status()>& fn);
+  // Runs one query in a snapshot of its own and hands its rows to fn, with no
+  // BEGIN and COMMIT around it where the engine allows (SQLite: the statement
+  // is its own read transaction). Inside ReadShared it joins that snapshot.
+  Status ReadStatement(std::string_view sql, const Params& params, const RowFn& fn);
 
   int schema_version() const { return schema_version_; }
   const StoreStats& stats() const { return stats_; }
@@ -134,6 +138,8 @@ class Store {
   };
   virtual Result<std::unique_ptr<TxnHandle>> Begin(bool write) = 0;
   virtual Result<std::unique_ptr<TxnHandle>> BeginAside() { return Begin(true); }
+  // A handle for ReadStatement: one statement, in no explicit transaction.
+  virtual Result<std::unique_ptr<TxnHandle>> BeginStatement() { return Begin(false); }
   // Held around migrations, so that servers starting together on one store
   // migrate it one after the other (engines without transactional DDL need it).
   virtual Status LockSchema() { return Status::Ok(); }
@@ -141,7 +147,8 @@ class Store {
   // would hold a pooled connection (and a read view) for a whole request.
   virtual bool shares_reads() const { return true; }
   virtual void UnlockSchema() {}
-  Status Run(bool write, const TxnFn& fn, bool aside = false);
+  enum class Kind { kRead, kWrite, kAside, kStatement };
+  Status Run(Kind kind, const TxnFn& fn);
   void set_schema_version(int v) { schema_version_ = v; }
   friend Status Migrate(Store& store);
 

@@ -232,6 +232,47 @@ TEST(Store, ReadSharedGivesNestedReadsOneSnapshot) {
   EXPECT_EQ(after, 2);  // a new read afterwards sees the write
 }
 
+TEST(Store, ReadStatementSeesCommitsAndJoinsASharedRead) {
+  auto s = Store::Open(TempDb("statement"), "normal");
+  ASSERT_TRUE(s.ok());
+  Store& store = **s;
+  auto write_seq = [&](int64_t seq) {
+    return store.Write([&](Txn& t) -> Status {
+      return t.Exec("UPDATE audit_head SET seq = ? WHERE id = 11", {seq}).status();
+    });
+  };
+  auto read_seq = [&]() -> int64_t {
+    int64_t seq = -1;
+    Status st = store.ReadStatement("SELECT seq FROM audit_head WHERE id = ?", {int64_t{11}},
+                                    [&](const RowView& r) {
+                                      seq = r.Int(0);
+                                      return Status::Ok();
+                                    });
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    return seq;
+  };
+  EXPECT_EQ(read_seq(), -1);
+  ASSERT_TRUE(store.Write([](Txn& t) -> Status {
+                     return t.Exec("INSERT INTO audit_head (id, seq, hash) VALUES (11, 1, 'a')").status();
+                   }).ok());
+  EXPECT_EQ(read_seq(), 1);
+  ASSERT_TRUE(write_seq(2).ok());
+  EXPECT_EQ(read_seq(), 2);  // no transaction is left open between statements
+  int64_t inside = 0;
+  ASSERT_TRUE(store.ReadShared([&]() -> Status {
+                     EXPECT_EQ(read_seq(), 2);
+                     std::thread([&] { ASSERT_TRUE(write_seq(3).ok()); }).join();
+                     inside = read_seq();
+                     return Status::Ok();
+                   }).ok());
+  // The shared snapshot, where the engine shares reads (SQLite).
+  EXPECT_EQ(inside, store.dialect().name == "sqlite" ? 2 : 3);
+  EXPECT_EQ(read_seq(), 3);
+  // A statement that fails reports it, and the next one runs.
+  EXPECT_FALSE(store.ReadStatement("SELECT nope FROM audit_head", {}, [](const RowView&) { return Status::Ok(); }).ok());
+  EXPECT_EQ(read_seq(), 3);
+}
+
 TEST(Store, RefusesNewerSchema) {
   std::string url = TempDb("newer");
   {
